@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from agencies import demo
+
+
+class Command(BaseCommand):
+    help = "Seed the embedded demo: a fictional Meerut-like FTU and one person per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run with FTU_ENV=production.")
+        demo.build()
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for person in demo.PEOPLE:
+            if person.active:
+                self.stdout.write(f"  {person.key:<20} {demo.email_for(person.key)}")

@@ -1,0 +1,49 @@
+"""View decorators that enforce the access policy and declare it for the permission matrix.
+
+Every view in the hub's URL patterns carries one of these; the permission-matrix test fails
+on a pattern without a declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from ftu.policy import Access, Cap, can
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def requires(cap: Cap, *, sample: str | None = None, methods: tuple[str, ...] = ("GET",)):
+    """Log-in required, then ``cap``.  Without it: 403 on a page, 404 on an object page.
+
+    ``sample`` names the test fixture that builds the object behind the URL; object views
+    must fetch through ``visible_to(user)`` so that an object outside it is a 404.
+    """
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(request.user, cap):
+                if sample is not None:
+                    raise Http404
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.ftu_access = Access(cap=cap, sample=sample, methods=methods)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: V) -> V:
+    """Reachable without logging in (health checks, invitation acceptance)."""
+    view.ftu_access = Access(cap=None, public=True)  # type: ignore[attr-defined]
+    return view

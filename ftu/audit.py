@@ -1,0 +1,167 @@
+"""Writing and checking the audit log.
+
+``record()`` is called by services inside their transaction, so the audit row and the change
+commit or roll back together; if the audit write fails, the change fails (fail closed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ftu.logging import request_id_var
+from ftu.models import AuditEvent
+
+GENESIS = "0" * 64
+# Same 64-bit key for every process: serialises appends to the chain on PostgreSQL.
+_PG_LOCK_KEY = 0x46545541554449  # "FTUAUDI"
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "ftu_audit_request", default=None
+)
+_unlocked: contextvars.ContextVar[bool] = contextvars.ContextVar("ftu_audit_unlock", default=False)
+
+
+def set_request(request: HttpRequest | None) -> contextvars.Token[HttpRequest | None]:
+    """Remember the request (IP, user agent) for audit rows written while it is served."""
+    return _current_request.set(request)
+
+
+def reset_request(token: contextvars.Token[HttpRequest | None]) -> None:
+    _current_request.reset(token)
+
+
+def canonical(event: AuditEvent) -> str:
+    data = {
+        "seq": event.seq,
+        "created": event.created.isoformat(),
+        "actor": event.actor_id,
+        "organisation": event.organisation_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "fields": list(event.fields or []),
+        "reason": event.reason,
+        "outcome": event.outcome,
+        "ip": event.ip,
+        "request_id": event.request_id,
+        "user_agent": event.user_agent,
+    }
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    organisation: Any = None,
+    fields: Iterable[str] = (),
+    reason: str = "",
+    outcome: str = AuditEvent.Outcome.OK,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event to the chain.  Pass field *names*, never protected values."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    request = request or _current_request.get()
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        event = AuditEvent(
+            seq=seq,
+            created=timezone.now(),
+            actor=actor,
+            organisation=organisation,
+            action=action,
+            object_type=str(object_type)[:64],
+            object_id=str(object_id)[:64],
+            fields=sorted(set(fields)),
+            reason=reason,
+            outcome=outcome,
+            ip=_client_ip(request),
+            request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+            user_agent=(request.META.get("HTTP_USER_AGENT", "")[:200] if request else ""),
+            prev_hash=prev_hash,
+        )
+        event.hash = chain_hash(prev_hash, event)
+        event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(batch: int = 2000) -> ChainReport:
+    """Walk the chain in order; report the first row whose link or content does not match."""
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    qs = AuditEvent.objects.order_by("seq")
+    for event in qs.iterator(chunk_size=batch):
+        if event.seq != expected_seq:
+            return ChainReport(checked, event.seq, f"row #{expected_seq} is missing")
+        if event.prev_hash != prev_hash:
+            return ChainReport(checked, event.seq, "link to the previous row does not match")
+        if chain_hash(prev_hash, event) != event.hash:
+            return ChainReport(checked, event.seq, "row content does not match its hash")
+        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    return ChainReport(checked)
+
+
+@contextlib.contextmanager
+def maintenance() -> Iterator[None]:
+    """Lift the append-only triggers for this transaction (retention purge, test teardown)."""
+    token = _unlocked.set(True)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    cur.execute("SET LOCAL ftu.audit_unlock = 'on'")
+            yield
+    finally:
+        _unlocked.reset(token)
+
+
+@receiver(connection_created)
+def _register_sqlite_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # The SQLite triggers call this function: any other client (no function) is refused too.
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "ftu_audit_unlocked", 0, lambda: 1 if _unlocked.get() else 0, deterministic=False
+        )

@@ -1,0 +1,47 @@
+"""Shared fixtures: the personas of the FTU, and the clients they log in with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from agencies import demo
+from ftu import audit
+
+# The personas every permission test walks through (anonymous is added by the matrix).
+PERSONAS = [p.key for p in demo.PEOPLE]
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _unlock_audit_for_flush(request: pytest.FixtureRequest) -> Any:
+    """Transactional tests empty every table afterwards: let that flush pass the audit triggers."""
+    yield
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        token = audit._unlocked.set(True)
+        request.addfinalizer(lambda: audit._unlocked.reset(token))
+
+
+@pytest.fixture
+def personas(db: Any) -> dict[str, Any]:
+    """The Meerut-like world: organisations under ``personas['orgs']``, people by key."""
+    return demo.build(password=None, demo=False)
+
+
+@pytest.fixture
+def login(client: Client) -> Any:
+    """``login(user)`` returns a client logged in as that person (MFA step satisfied)."""
+
+    def _login(user: Any) -> Client:
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return _login
