@@ -19,12 +19,20 @@ class NavItem:
     cap: Cap
 
 
-#: Apps add their entries here as their pages land.
 NAV: list[NavItem] = [
     NavItem("home", _("Home"), Cap.USE_HUB),
     NavItem("agencies:directory", _("Partners"), Cap.DIRECTORY_VIEW),
-    NavItem("audit:list", _("Audit log"), Cap.AUDIT_VIEW),
 ]
+_ORDER: dict[str, int] = {"home": 0, "agencies:directory": 90}
+
+
+def register(url_name: str, label: Any, cap: Cap, *, order: int = 50) -> None:
+    """Apps add their entries from ``AppConfig.ready``; ``order`` places them (home is 0)."""
+    if any(item.url_name == url_name for item in NAV):
+        return
+    NAV.append(NavItem(url_name, label, cap))
+    _ORDER[url_name] = order
+    NAV.sort(key=lambda item: _ORDER.get(item.url_name, 50))
 
 
 def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:

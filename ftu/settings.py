@@ -202,7 +202,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "ftu",
+            "KEY_PREFIX": env.str("FTU_CHANNEL_PREFIX", "ftu"),
         }
     }
     CHANNEL_LAYERS = {
@@ -210,7 +210,8 @@ if REDIS_URL:
             # One PUBLISH per group: measured ~5x faster for fan-out than the list-based
             # layer (PERFORMANCE.md).  At-most-once either way: the database is the queue.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "ftu"},
+            # A distinct prefix per test run keeps parallel runs on one Redis apart.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("FTU_CHANNEL_PREFIX", "ftu")},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
