@@ -21,6 +21,8 @@ class DateTimeLocal(forms.DateTimeInput):
 
 
 class MeetingForm(forms.ModelForm):
+    online_link = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
+
     class Meta:
         model = Meeting
         fields = [
