@@ -1,4 +1,9 @@
-"""Pages of meetings, minutes and action items: fetch through a selector, call one service."""
+"""Pages of meetings, minutes and action items: fetch through a selector, call one service.
+
+POST-only actions require only ``MEETING_ATTEND`` at the door: the object is fetched through
+``visible_to`` (404 outside it) and the service checks who may act (403 for a participant
+who sees the object but may not, e.g. approve minutes).
+"""
 
 from __future__ import annotations
 
@@ -113,7 +118,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="meeting", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="meeting", methods=("POST",))
 @require_POST
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_detail(request.user, pk)
@@ -127,7 +132,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(meeting)
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="meeting", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="meeting", methods=("POST",))
 @require_POST
 def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_detail(request.user, pk)
@@ -237,7 +242,7 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="agenda_item", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="agenda_item", methods=("POST",))
 @require_POST
 def agenda_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.agenda_item_detail(request.user, pk)
@@ -250,7 +255,7 @@ def agenda_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(item.meeting)
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="agenda_item", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="agenda_item", methods=("POST",))
 @require_POST
 def agenda_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.agenda_item_detail(request.user, pk)
@@ -266,7 +271,7 @@ def agenda_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- minutes -----------------------------------------------------------------------------
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="meeting", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="meeting", methods=("POST",))
 @require_POST
 def minutes_start(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_detail(request.user, pk)
@@ -411,7 +416,7 @@ def minutes_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(item.minutes)
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="minutes_comment", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes_comment", methods=("POST",))
 @require_POST
 def minutes_comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     comment = selectors.comment_detail(request.user, pk)
@@ -442,31 +447,31 @@ def _minutes_transition(
     return redirect(minutes)
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="minutes", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_circulate(request: HttpRequest, pk: int) -> HttpResponse:
     return _minutes_transition(request, pk, "circulate", _("The draft is circulated for comments."))
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="minutes", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _minutes_transition(request, pk, "submit", _("The minutes are submitted to the MP's office."))
 
 
-@requires(Cap.MINUTES_APPROVE, sample="minutes", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _minutes_transition(request, pk, "approve", _("The minutes are approved."))
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="minutes", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _minutes_transition(request, pk, "publish", _("The minutes are published."))
 
 
-@requires(Cap.MINUTES_APPROVE, sample="minutes", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_return(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = selectors.minutes_detail(request.user, pk)
@@ -480,7 +485,7 @@ def minutes_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(minutes)
 
 
-@requires(Cap.MEETING_SCHEDULE, sample="minutes", methods=("POST",))
+@requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = selectors.minutes_detail(request.user, pk)

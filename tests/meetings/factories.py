@@ -20,7 +20,7 @@ def schedule(
     orgs: tuple[str, ...] = ("ngo", "cwc"),
     people: tuple[str, ...] = ("station_officer",),
 ) -> Meeting:
-    start = start or timezone.now() - datetime.timedelta(hours=3)
+    start = start or (timezone.now() - datetime.timedelta(hours=3)).replace(second=0, microsecond=0)
     return services.meeting_schedule(
         actor=personas["convenor"],
         data={
