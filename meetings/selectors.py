@@ -177,6 +177,13 @@ def action_items_visible_to(user: Any) -> QuerySet[ActionItem]:
     )
 
 
+def meetings_with_actions_for(user: Any) -> QuerySet[Meeting]:
+    """Meetings to filter an action list by: those whose action items the person sees."""
+    return Meeting.objects.filter(
+        pk__in=ActionItem.objects.visible_to(user).values("meeting_id")
+    ).order_by("-start")
+
+
 def action_item_detail(user: Any, pk: int) -> ActionItem:
     return get_object_or_404(
         ActionItem.objects.visible_to(user).select_related("organisation", "owner", "meeting"),

@@ -511,7 +511,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         queryset=selectors.action_items_visible_to(user),
         organisations=organisations,
-        meetings=selectors.meetings_visible_to(user).order_by("-start"),
+        meetings=selectors.meetings_with_actions_for(user),
     )
     qs = filterset.qs
     if not request.GET.get("organisation"):
