@@ -27,7 +27,9 @@ def _at(days: int, hour: int) -> datetime.datetime:
 def _invitees(people: dict[str, Any]) -> dict[str, Any]:
     orgs = people["orgs"]
     return {
-        "invited_organisations": [orgs[k] for k in ("ahtu", "admin", "dcpu", "cwc", "ngo", "shelter", "mp")],
+        "invited_organisations": [
+            orgs[k] for k in ("ahtu", "admin", "dcpu", "cwc", "ngo", "shelter", "mp")
+        ],
         "invited_people": [people["police_supervisor"]],
     }
 
@@ -87,7 +89,10 @@ def build(people: dict[str, Any]) -> None:
         minutes = services.minutes_start(actor=convenor, meeting=meeting)
         texts = {
             1: ("सुरक्षा आश्रय गृह में 30 में से 27 बिस्तर भरे हैं।", "Ten more beds to be arranged."),
-            2: ("Asha Counselling Trust reached 12 schools.", "Extend the drive to 20 more schools."),
+            2: (
+                "Asha Counselling Trust reached 12 schools.",
+                "Extend the drive to 20 more schools.",
+            ),
             3: ("Reviewed in closed session.", "Statements to be completed."),
         }
         for item in minutes.items.select_related("agenda_item"):

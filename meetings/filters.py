@@ -18,7 +18,9 @@ class ActionItemFilter(django_filters.FilterSet):
     )
     state = django_filters.ChoiceFilter(label=_("State"), choices=ActionItem.State.choices)
     overdue = django_filters.BooleanFilter(
-        label=_("Overdue only"), method="filter_overdue", widget=django_filters.widgets.BooleanWidget
+        label=_("Overdue only"),
+        method="filter_overdue",
+        widget=django_filters.widgets.BooleanWidget,
     )
     meeting = django_filters.ModelChoiceFilter(label=_("Meeting"), queryset=None)
 
@@ -26,12 +28,16 @@ class ActionItemFilter(django_filters.FilterSet):
         model = ActionItem
         fields = ["organisation", "state", "overdue", "meeting"]
 
-    def __init__(self, *args: Any, organisations: QuerySet, meetings: QuerySet[Meeting], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisations: QuerySet, meetings: QuerySet[Meeting], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.filters["organisation"].queryset = organisations
         self.filters["meeting"].queryset = meetings
 
-    def filter_overdue(self, queryset: QuerySet[ActionItem], name: str, value: Any) -> QuerySet[ActionItem]:
+    def filter_overdue(
+        self, queryset: QuerySet[ActionItem], name: str, value: Any
+    ) -> QuerySet[ActionItem]:
         if value:
             return queryset.filter(state__in=ActionItem.PENDING, due_date__lt=timezone.localdate())
         return queryset

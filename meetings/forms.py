@@ -62,7 +62,9 @@ class MeetingForm(forms.ModelForm):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AgendaItemForm(forms.ModelForm):
@@ -99,16 +101,25 @@ class AttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.rows = rows
         for row in rows:
-            key = f"org_{row['organisation'].pk}" if "organisation" in row else f"person_{row['person'].pk}"
-            label = row["organisation"].display_name if "organisation" in row else str(row["person"])
+            key = (
+                f"org_{row['organisation'].pk}"
+                if "organisation" in row
+                else f"person_{row['person'].pk}"
+            )
+            label = (
+                row["organisation"].display_name if "organisation" in row else str(row["person"])
+            )
             record = row["record"]
             self.fields[f"{key}_status"] = forms.ChoiceField(
-                label=label, choices=self.CHOICES, required=False,
+                label=label,
+                choices=self.CHOICES,
+                required=False,
                 initial=record.status if record else "",
             )
             self.fields[f"{key}_delegate"] = forms.CharField(
                 label=_("Delegate's name (%(who)s)") % {"who": label},
-                max_length=150, required=False,
+                max_length=150,
+                required=False,
                 initial=record.delegate_name if record else "",
             )
             row["key"] = key
@@ -130,8 +141,12 @@ class MinutesItemForm(forms.Form):
     """``revision`` is the version the editor started from; a stale one is refused."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    discussion = forms.CharField(label=_("Discussion"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    decisions = forms.CharField(label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    discussion = forms.CharField(
+        label=_("Discussion"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class ActionItemForm(forms.ModelForm):
@@ -153,7 +168,9 @@ class ActionItemForm(forms.ModelForm):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Your comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Your comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ResolveForm(forms.Form):
@@ -161,14 +178,22 @@ class ResolveForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    comments = forms.CharField(label=_("What should change"), widget=forms.Textarea(attrs={"rows": 3}))
+    comments = forms.CharField(
+        label=_("What should change"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CorrectForm(forms.Form):
-    reason = forms.CharField(label=_("What does the correction fix?"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("What does the correction fix?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ActionUpdateForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), choices=ActionItem.State.choices)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    text = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    text = forms.CharField(
+        label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -113,7 +113,9 @@ class Meeting(models.Model):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="meeting_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="meeting_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=~Q(state="cancelled") | ~Q(cancel_reason=""),
                 name="meeting_cancel_has_reason",
@@ -354,6 +356,9 @@ class MinutesItemRevision(models.Model):
             models.UniqueConstraint(fields=["item", "revision"], name="minutes_revision_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item_id} r{self.revision}"
+
 
 class MinutesCommentQuerySet(models.QuerySet["MinutesComment"]):
     def visible_to(self, user: Any) -> MinutesCommentQuerySet:
@@ -507,6 +512,9 @@ class AtrEntry(models.Model):
             models.UniqueConstraint(fields=["meeting", "action_item"], name="atr_entry_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"ATR {self.meeting_id}: #{self.action_item_id}"
+
 
 class ActionItemWarning(models.Model):
     """Which due-soon / overdue warning was sent for which due date: each goes out once."""
@@ -526,3 +534,6 @@ class ActionItemWarning(models.Model):
                 fields=["action_item", "kind", "due_date"], name="action_warning_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.action_item_id} {self.kind} {self.due_date:%d/%m/%Y}"

@@ -1,4 +1,4 @@
-"""Predicates: who may act on a meeting, its minutes and its action items (objects already visible)."""
+"""Predicates: who may act on meetings, minutes and action items (already visible ones)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,5 @@ def may_update_action(user: Any, item: Any) -> bool:
     if item.owner_id == user.pk or can(user, Cap.MEETING_SCHEDULE):
         return True
     return (
-        Membership.objects.active()
-        .filter(user=user, organisation_id=item.organisation_id)
-        .exists()
+        Membership.objects.active().filter(user=user, organisation_id=item.organisation_id).exists()
     )

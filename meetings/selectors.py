@@ -42,9 +42,7 @@ def agenda_for(user: Any, meeting: Meeting) -> list[AgendaItem]:
 
 
 def agenda_item_detail(user: Any, pk: int) -> AgendaItem:
-    return get_object_or_404(
-        AgendaItem.objects.visible_to(user).select_related("meeting"), pk=pk
-    )
+    return get_object_or_404(AgendaItem.objects.visible_to(user).select_related("meeting"), pk=pk)
 
 
 def withheld_count(user: Any, meeting: Meeting) -> int:
@@ -77,9 +75,8 @@ def atr_for(user: Any, meeting: Meeting) -> list[dict[str, Any]]:
     """The ATR rows this person may read, live or frozen."""
     if meeting.state == Meeting.State.HELD:
         readable = ActionItem.objects.readable_by(user).values("pk")
-        entries = (
-            AtrEntry.objects.filter(meeting=meeting, action_item__in=readable)
-            .select_related("action_item__organisation", "action_item__owner", "action_item__meeting")
+        entries = AtrEntry.objects.filter(meeting=meeting, action_item__in=readable).select_related(
+            "action_item__organisation", "action_item__owner", "action_item__meeting"
         )
         return [
             {
@@ -164,9 +161,7 @@ def minutes_item_detail(user: Any, pk: int) -> MinutesItem:
 
 def comment_detail(user: Any, pk: int) -> MinutesComment:
     return get_object_or_404(
-        MinutesComment.objects.visible_to(user).select_related(
-            "item__minutes"
-        ),
+        MinutesComment.objects.visible_to(user).select_related("item__minutes"),
         pk=pk,
     )
 

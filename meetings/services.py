@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Membership, User
 from ftu import audit
-from ftu.policy import Cap, can
+from ftu.policy import Cap
 from meetings import permissions
 from meetings.models import (
     DUE_SOON_DAYS,
@@ -76,7 +76,7 @@ def reviewers() -> list[User]:
 
 
 def _people_with(cap: Cap) -> Iterable[User]:
-    from ftu.policy import POLICY, ANY
+    from ftu.policy import ANY, POLICY
 
     pairs = POLICY[cap]
     seen: set[int] = set()
@@ -234,7 +234,9 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
 
 
 @transaction.atomic
-def meeting_mark_held(*, actor: User, meeting: Meeting, now: datetime.datetime | None = None) -> Meeting:
+def meeting_mark_held(
+    *, actor: User, meeting: Meeting, now: datetime.datetime | None = None
+) -> Meeting:
     """Scheduled → held, once it has started.  Freezes the Action Taken Report as it stood."""
     from meetings.selectors import atr_items
 
@@ -286,7 +288,13 @@ def _editable_agenda(meeting: Meeting) -> Meeting:
     return meeting
 
 
-AGENDA_FIELDS = ("title", "description", "presenter_organisation", "minutes_allotted", "is_confidential")
+AGENDA_FIELDS = (
+    "title",
+    "description",
+    "presenter_organisation",
+    "minutes_allotted",
+    "is_confidential",
+)
 
 
 def _apply_agenda(item: AgendaItem, data: dict[str, Any], actor: User) -> list[str]:
@@ -424,7 +432,9 @@ def minutes_start(*, actor: User, meeting: Meeting) -> Minutes:
         raise ValidationError(_("This meeting already has minutes."))
     minutes = Minutes.objects.create(meeting=meeting, number=1, created_by=actor)
     for agenda_item in meeting.agenda_items.all():
-        item = MinutesItem.objects.create(minutes=minutes, agenda_item=agenda_item, updated_by=actor)
+        item = MinutesItem.objects.create(
+            minutes=minutes, agenda_item=agenda_item, updated_by=actor
+        )
         MinutesItemRevision.objects.create(item=item, revision=1, author=actor)
     audit.record(actor=actor, action="minutes.start", obj=minutes)
     return minutes
@@ -511,10 +521,14 @@ def action_item_add(*, actor: User, item: MinutesItem, data: dict[str, Any]) -> 
         due_date=data.get("due_date"),
     )
     action.full_clean()
-    if not Membership.objects.active().filter(
-        user=action.owner, organisation=action.organisation
-    ).exists():
-        raise ValidationError({"owner": _("The owner must be a member of the owning organisation.")})
+    if (
+        not Membership.objects.active()
+        .filter(user=action.owner, organisation=action.organisation)
+        .exists()
+    ):
+        raise ValidationError(
+            {"owner": _("The owner must be a member of the owning organisation.")}
+        )
     action.save()
     audit.record(actor=actor, action="action.add", obj=action, fields=["text", "owner", "due_date"])
     return action
@@ -557,7 +571,9 @@ def minutes_circulate(*, actor: User, minutes: Minutes) -> Minutes:
     _notify(
         participants(minutes.meeting),
         kind="meeting.minutes_circulated",
-        title=lambda: _("Draft minutes for your comments: %(title)s") % {"title": minutes.meeting.title},
+        title=lambda: (
+            _("Draft minutes for your comments: %(title)s") % {"title": minutes.meeting.title}
+        ),
         url=_minutes_url(minutes),
         actor=actor,
     )
@@ -578,7 +594,9 @@ def minutes_comment(*, actor: User, item: MinutesItem, text: str) -> MinutesComm
     _notify(
         convenors(),
         kind="meeting.minutes_comment",
-        title=lambda: _("New comment on the minutes of %(title)s") % {"title": minutes.meeting.title},
+        title=lambda: (
+            _("New comment on the minutes of %(title)s") % {"title": minutes.meeting.title}
+        ),
         url=_minutes_url(minutes),
         actor=actor,
     )
@@ -586,7 +604,9 @@ def minutes_comment(*, actor: User, item: MinutesItem, text: str) -> MinutesComm
 
 
 @transaction.atomic
-def minutes_comment_resolve(*, actor: User, comment: MinutesComment, resolution: str) -> MinutesComment:
+def minutes_comment_resolve(
+    *, actor: User, comment: MinutesComment, resolution: str
+) -> MinutesComment:
     _require(permissions.may_manage_meetings(actor))
     updated = MinutesComment.objects.filter(pk=comment.pk, resolved_at__isnull=True).update(
         resolved_at=timezone.now(), resolved_by=actor, resolution=(resolution or "").strip()[:500]
@@ -657,11 +677,15 @@ def minutes_return(*, actor: User, minutes: Minutes, comments: str) -> Minutes:
         reviewed_by=actor,
         review_comments=comments,
     )
-    audit.record(actor=actor, action="minutes.return", obj=minutes, fields=["state", "review_comments"])
+    audit.record(
+        actor=actor, action="minutes.return", obj=minutes, fields=["state", "review_comments"]
+    )
     _notify(
         convenors(),
         kind="meeting.minutes_returned",
-        title=lambda: _("Minutes returned with comments: %(title)s") % {"title": minutes.meeting.title},
+        title=lambda: (
+            _("Minutes returned with comments: %(title)s") % {"title": minutes.meeting.title}
+        ),
         url=_minutes_url(minutes),
         actor=actor,
     )
@@ -681,8 +705,9 @@ def minutes_publish(*, actor: User, minutes: Minutes) -> Minutes:
         published_at=now,
     )
     new_actions = list(
-        ActionItem.objects.filter(minutes_item__minutes=minutes, published__isnull=True)
-        .select_related("owner")
+        ActionItem.objects.filter(
+            minutes_item__minutes=minutes, published__isnull=True
+        ).select_related("owner")
     )
     ActionItem.objects.filter(pk__in=[a.pk for a in new_actions]).update(published=now)
     audit.record(actor=actor, action="minutes.publish", obj=minutes, fields=["state"])
@@ -698,8 +723,10 @@ def minutes_publish(*, actor: User, minutes: Minutes) -> Minutes:
         _notify(
             [action.owner],
             kind="meeting.action_assigned",
-            title=lambda a=action: _("Action item #%(id)s is yours (due %(due)s)")
-            % {"id": a.pk, "due": a.due_date.strftime("%d/%m/%Y")},
+            title=lambda a=action: (
+                _("Action item #%(id)s is yours (due %(due)s)")
+                % {"id": a.pk, "due": a.due_date.strftime("%d/%m/%Y")}
+            ),
             url=action.get_absolute_url(),
             actor=actor,
         )
@@ -776,8 +803,10 @@ def action_item_update(
         _notify(
             [action.owner],
             kind="meeting.action_updated",
-            title=lambda: _("Action item #%(id)s updated: %(state)s")
-            % {"id": action.pk, "state": action.get_state_display()},
+            title=lambda: (
+                _("Action item #%(id)s updated: %(state)s")
+                % {"id": action.pk, "state": action.get_state_display()}
+            ),
             url=action.get_absolute_url(),
             actor=actor,
         )
@@ -800,21 +829,31 @@ def action_items_warn(*, now: datetime.datetime) -> int:
         .select_related("owner", "meeting")
     )
     for action in candidates:
-        kind = ActionItemWarning.Kind.OVERDUE if action.due_date < today else ActionItemWarning.Kind.DUE_SOON
+        kind = (
+            ActionItemWarning.Kind.OVERDUE
+            if action.due_date < today
+            else ActionItemWarning.Kind.DUE_SOON
+        )
         with transaction.atomic():
             _warning, created = ActionItemWarning.objects.get_or_create(
                 action_item=action, kind=kind, due_date=action.due_date, defaults={"sent": now}
             )
             if not created:
                 continue
-            recipients = [action.owner, *convenors()] if kind == ActionItemWarning.Kind.OVERDUE else [action.owner]
+            recipients = (
+                [action.owner, *convenors()]
+                if kind == ActionItemWarning.Kind.OVERDUE
+                else [action.owner]
+            )
             due = action.due_date.strftime("%d/%m/%Y")
             if kind == ActionItemWarning.Kind.OVERDUE:
                 _notify(
                     recipients,
                     kind="meeting.action_overdue",
-                    title=lambda a=action, d=due: _("Action item #%(id)s is overdue (was due %(due)s)")
-                    % {"id": a.pk, "due": d},
+                    title=lambda a=action, d=due: (
+                        _("Action item #%(id)s is overdue (was due %(due)s)")
+                        % {"id": a.pk, "due": d}
+                    ),
                     url=action.get_absolute_url(),
                     actor=None,
                 )
@@ -822,8 +861,9 @@ def action_items_warn(*, now: datetime.datetime) -> int:
                 _notify(
                     recipients,
                     kind="meeting.action_due_soon",
-                    title=lambda a=action, d=due: _("Action item #%(id)s is due on %(due)s")
-                    % {"id": a.pk, "due": d},
+                    title=lambda a=action, d=due: (
+                        _("Action item #%(id)s is due on %(due)s") % {"id": a.pk, "due": d}
+                    ),
                     url=action.get_absolute_url(),
                     actor=None,
                 )

@@ -32,7 +32,9 @@ urlpatterns = [
     path("minutes/<int:pk>/publish/", views.minutes_publish, name="minutes_publish"),
     path("minutes/<int:pk>/correct/", views.minutes_correct, name="minutes_correct"),
     path("minutes/items/<int:pk>/edit/", views.minutes_item_edit, name="minutes_item_edit"),
-    path("minutes/items/<int:pk>/actions/new/", views.action_item_create, name="action_item_create"),
+    path(
+        "minutes/items/<int:pk>/actions/new/", views.action_item_create, name="action_item_create"
+    ),
     path("minutes/items/<int:pk>/comment/", views.minutes_comment, name="minutes_comment"),
     path(
         "minutes/comments/<int:pk>/resolve/",

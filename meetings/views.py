@@ -53,7 +53,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "meetings/meeting_list.html",
-        {"upcoming": upcoming, "page": past, "may_schedule": can(request.user, Cap.MEETING_SCHEDULE)},
+        {
+            "upcoming": upcoming,
+            "page": past,
+            "may_schedule": can(request.user, Cap.MEETING_SCHEDULE),
+        },
     )
 
 
@@ -320,9 +324,7 @@ def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only published minutes can be downloaded as a PDF."))
         return redirect(minutes)
     if not pdf.pdf_available():
-        return render(
-            request, "meetings/pdf_unavailable.html", {"minutes": minutes}, status=503
-        )
+        return render(request, "meetings/pdf_unavailable.html", {"minutes": minutes}, status=503)
     context = _minutes_context(request, minutes)
     context["attendance"] = selectors.attendance_for(minutes.meeting)
     context["atr"] = selectors.atr_for(request.user, minutes.meeting)
@@ -394,7 +396,9 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The action item is added to the minutes."))
             return redirect(item.minutes)
     return render(
-        request, "meetings/action_item_form.html", {"form": form, "item": item, "minutes": item.minutes}
+        request,
+        "meetings/action_item_form.html",
+        {"form": form, "item": item, "minutes": item.minutes},
     )
 
 
@@ -429,9 +433,7 @@ def minutes_comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(comment.item.minutes)
 
 
-def _minutes_transition(
-    request: HttpRequest, pk: int, action: str, success: str
-) -> HttpResponse:
+def _minutes_transition(request: HttpRequest, pk: int, action: str, success: str) -> HttpResponse:
     minutes = selectors.minutes_detail(request.user, pk)
     service = {
         "circulate": services.minutes_circulate,
@@ -456,7 +458,9 @@ def minutes_circulate(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))
 @require_POST
 def minutes_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _minutes_transition(request, pk, "submit", _("The minutes are submitted to the MP's office."))
+    return _minutes_transition(
+        request, pk, "submit", _("The minutes are submitted to the MP's office.")
+    )
 
 
 @requires(Cap.MEETING_ATTEND, sample="minutes", methods=("POST",))

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from ftu.scheduling import TICK_HANDLERS
 from meetings import services
 from meetings.models import ActionItem, ActionItemWarning, AtrEntry
 from meetings.selectors import atr_for
-from ftu.scheduling import TICK_HANDLERS
 from notifications.models import Notification
 from tests.meetings import factories
 
@@ -29,15 +29,22 @@ def _published_action(personas: dict[str, Any], **kwargs: Any) -> ActionItem:
 def test_atr_carries_open_items_forward_until_done(personas: dict[str, Any], login: Any) -> None:
     action = _published_action(personas)
     services.action_item_update(
-        actor=personas["shelter_coordinator"], action=action, text="Five beds added", state="in_progress"
+        actor=personas["shelter_coordinator"],
+        action=action,
+        text="Five beds added",
+        state="in_progress",
     )
-    nxt = factories.schedule(personas, title="Next review", start=timezone.now() + datetime.timedelta(days=1))
+    nxt = factories.schedule(
+        personas, title="Next review", start=timezone.now() + datetime.timedelta(days=1)
+    )
     page = login(personas["ngo_coordinator"]).get(nxt.get_absolute_url()).content.decode()
     assert "Add ten shelter beds" in page and "Five beds added" in page
     rows = atr_for(personas["ngo_coordinator"], nxt)
     assert [r["item"].pk for r in rows] == [action.pk]
 
-    services.action_item_update(actor=personas["shelter_staff"], action=action, text="All ten added", state="done")
+    services.action_item_update(
+        actor=personas["shelter_staff"], action=action, text="All ten added", state="done"
+    )
     assert atr_for(personas["ngo_coordinator"], nxt) == []
     page = login(personas["ngo_coordinator"]).get(nxt.get_absolute_url()).content.decode()
     assert "Add ten shelter beds" not in page
@@ -50,14 +57,20 @@ def test_atr_is_frozen_when_the_meeting_is_held(personas: dict[str, Any]) -> Non
     assert list(AtrEntry.objects.filter(meeting=nxt).values_list("action_item_id", "state")) == [
         (action.pk, "open")
     ]
-    services.action_item_update(actor=personas["shelter_coordinator"], action=action, text="Done", state="done")
+    services.action_item_update(
+        actor=personas["shelter_coordinator"], action=action, text="Done", state="done"
+    )
     rows = atr_for(personas["convenor"], nxt)
     assert [(r["item"].pk, r["state"]) for r in rows] == [(action.pk, "Open")]
 
 
 def test_atr_hides_actions_of_confidential_items(personas: dict[str, Any]) -> None:
-    _published_action(personas, text="Check the hotel", org="ahtu", owner="ahtu_officer", position=2)
-    nxt = factories.schedule(personas, title="Next", start=timezone.now() + datetime.timedelta(days=1))
+    _published_action(
+        personas, text="Check the hotel", org="ahtu", owner="ahtu_officer", position=2
+    )
+    nxt = factories.schedule(
+        personas, title="Next", start=timezone.now() + datetime.timedelta(days=1)
+    )
     assert atr_for(personas["ngo_coordinator"], nxt) == []
     assert [r["item"].text for r in atr_for(personas["ahtu_officer"], nxt)] == ["Check the hotel"]
 
@@ -71,14 +84,20 @@ def test_action_update_permissions(personas: dict[str, Any], login: Any) -> None
     assert login(personas["outsider"]).post(url, data).status_code == 404
     assert login(personas["media_member"]).get(url).status_code == 404
     with pytest.raises(PermissionDenied):
-        services.action_item_update(actor=personas["cwc_member"], action=action, text="x", state="done")
+        services.action_item_update(
+            actor=personas["cwc_member"], action=action, text="x", state="done"
+        )
     assert login(personas["shelter_staff"]).post(url, data).status_code == 302
     action.refresh_from_db()
     assert action.state == "in_progress"
     assert action.updates.get().author == personas["shelter_staff"]
-    services.action_item_update(actor=personas["convenor"], action=action, text="Dropped", state="dropped")
+    services.action_item_update(
+        actor=personas["convenor"], action=action, text="Dropped", state="dropped"
+    )
     with pytest.raises(ValidationError):
-        services.action_item_update(actor=personas["convenor"], action=action, text="again", state="open")
+        services.action_item_update(
+            actor=personas["convenor"], action=action, text="again", state="open"
+        )
 
 
 def test_action_list_filters_and_scoping(personas: dict[str, Any], login: Any) -> None:
@@ -86,7 +105,9 @@ def test_action_list_filters_and_scoping(personas: dict[str, Any], login: Any) -
     late = _published_action(personas, text="Late item", due=past_due)
     _meeting, draft = factories.held_with_draft(personas)
     on_time = factories.add_action(personas, draft, text="On-time item")
-    ngo_item = factories.add_action(personas, draft, text="NGO item", org="ngo", owner="ngo_counsellor")
+    ngo_item = factories.add_action(
+        personas, draft, text="NGO item", org="ngo", owner="ngo_counsellor"
+    )
     factories.publish(personas, draft)
     client = login(personas["shelter_coordinator"])
     url = reverse("meetings:action_list")
@@ -102,7 +123,11 @@ def test_action_list_filters_and_scoping(personas: dict[str, Any], login: Any) -
     response = client.get(url, {"organisation": personas["orgs"]["ngo"].pk})
     assert "NGO item" not in response.content.decode()
     # The convenor opens any organisation's list.
-    body = login(personas["convenor"]).get(url, {"organisation": personas["orgs"]["ngo"].pk}).content.decode()
+    body = (
+        login(personas["convenor"])
+        .get(url, {"organisation": personas["orgs"]["ngo"].pk})
+        .content.decode()
+    )
     assert "NGO item" in body and "Late item" not in body
     assert on_time.pk and ngo_item.pk
 
@@ -138,8 +163,12 @@ def test_meeting_list_query_count_is_constant(
     with django_assert_max_num_queries(14) as few:
         client.get(url)
     for i in range(10):
-        factories.schedule(personas, title=f"Meeting {i}", start=timezone.now() + datetime.timedelta(days=i + 1))
-        factories.schedule(personas, title=f"Old {i}", start=timezone.now() - datetime.timedelta(days=i + 1))
+        factories.schedule(
+            personas, title=f"Meeting {i}", start=timezone.now() + datetime.timedelta(days=i + 1)
+        )
+        factories.schedule(
+            personas, title=f"Old {i}", start=timezone.now() - datetime.timedelta(days=i + 1)
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert "Meeting 9" in response.content.decode() and "Old 9" in response.content.decode()
@@ -147,9 +176,15 @@ def test_meeting_list_query_count_is_constant(
 
 def test_tick_warns_due_soon_and_overdue_exactly_once(personas: dict[str, Any]) -> None:
     tick = TICK_HANDLERS["meetings.action_items"]
-    soon = _published_action(personas, text="Soon", due=timezone.localdate() + datetime.timedelta(days=2))
-    late = _published_action(personas, text="Late", due=timezone.localdate() - datetime.timedelta(days=1))
-    far = _published_action(personas, text="Far", due=timezone.localdate() + datetime.timedelta(days=30))
+    soon = _published_action(
+        personas, text="Soon", due=timezone.localdate() + datetime.timedelta(days=2)
+    )
+    late = _published_action(
+        personas, text="Late", due=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    far = _published_action(
+        personas, text="Far", due=timezone.localdate() + datetime.timedelta(days=30)
+    )
     now = timezone.now()
     tick(now)
     tick(now)
@@ -157,7 +192,12 @@ def test_tick_warns_due_soon_and_overdue_exactly_once(personas: dict[str, Any]) 
     owner = personas["shelter_coordinator"]
     assert Notification.objects.filter(recipient=owner, kind="meeting.action_due_soon").count() == 1
     assert Notification.objects.filter(recipient=owner, kind="meeting.action_overdue").count() == 1
-    assert Notification.objects.filter(recipient=personas["convenor"], kind="meeting.action_overdue").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=personas["convenor"], kind="meeting.action_overdue"
+        ).count()
+        == 1
+    )
     assert set(ActionItemWarning.objects.values_list("action_item_id", "kind")) == {
         (soon.pk, "due_soon"),
         (late.pk, "overdue"),

@@ -38,7 +38,9 @@ def test_convenor_schedules_in_ist_and_invitees_get_mail_and_notification(
     personas["ngo_counsellor"].preferred_language = "hi"
     personas["ngo_counsellor"].save()
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(personas["convenor"]).post(reverse("meetings:meeting_create"), _form(personas))
+        response = login(personas["convenor"]).post(
+            reverse("meetings:meeting_create"), _form(personas)
+        )
     assert response.status_code == 302
     meeting = Meeting.objects.get()
     # 10:30 IST is 05:00 UTC.
@@ -57,7 +59,12 @@ def test_convenor_schedules_in_ist_and_invitees_get_mail_and_notification(
     [(name, content, mimetype)] = message.attachments
     assert name == "invitation.ics" and mimetype.startswith("text/calendar")
     assert Calendar.from_ical(content).walk("VEVENT")[0].decoded("DTSTART") == meeting.start
-    assert Notification.objects.filter(recipient=personas["ngo_coordinator"], kind="meeting.invited").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=personas["ngo_coordinator"], kind="meeting.invited"
+        ).count()
+        == 1
+    )
 
 
 def test_invitation_text_is_rendered_in_the_recipients_language(
@@ -87,9 +94,14 @@ def test_invitation_text_is_rendered_in_the_recipients_language(
     assert all("Monthly review" in m.subject for m in mail.outbox)
 
 
-@pytest.mark.parametrize("key", ["ngo_coordinator", "police_supervisor", "mp_reviewer", "media_member"])
+@pytest.mark.parametrize(
+    "key", ["ngo_coordinator", "police_supervisor", "mp_reviewer", "media_member"]
+)
 def test_only_the_convenor_schedules(personas: dict[str, Any], login: Any, key: str) -> None:
-    assert login(personas[key]).post(reverse("meetings:meeting_create"), _form(personas)).status_code == 403
+    assert (
+        login(personas[key]).post(reverse("meetings:meeting_create"), _form(personas)).status_code
+        == 403
+    )
     with pytest.raises(PermissionDenied):
         services.meeting_schedule(actor=personas[key], data={})
     assert not Meeting.objects.exists()
@@ -97,13 +109,19 @@ def test_only_the_convenor_schedules(personas: dict[str, Any], login: Any, key: 
 
 def test_end_must_follow_start_and_place_is_required(personas: dict[str, Any], login: Any) -> None:
     client = login(personas["convenor"])
-    response = client.post(reverse("meetings:meeting_create"), _form(personas, end="2030-03-05T10:00"))
+    response = client.post(
+        reverse("meetings:meeting_create"), _form(personas, end="2030-03-05T10:00")
+    )
     assert response.status_code == 200 and "must end after it starts" in response.content.decode()
     response = client.post(reverse("meetings:meeting_create"), _form(personas, venue=""))
     assert "venue or an online link" in response.content.decode()
-    assert client.post(
-        reverse("meetings:meeting_create"), _form(personas, venue="", online_link="https://meet.example/ftu")
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("meetings:meeting_create"),
+            _form(personas, venue="", online_link="https://meet.example/ftu"),
+        ).status_code
+        == 302
+    )
 
 
 def test_cancel_needs_a_reason_and_tells_invitees(personas: dict[str, Any], login: Any) -> None:
@@ -112,13 +130,18 @@ def test_cancel_needs_a_reason_and_tells_invitees(personas: dict[str, Any], logi
     client.post(reverse("meetings:meeting_cancel", args=[meeting.pk]), {"reason": ""})
     meeting.refresh_from_db()
     assert meeting.state == "scheduled"
-    assert login(personas["ngo_coordinator"]).post(
-        reverse("meetings:meeting_cancel", args=[meeting.pk]), {"reason": "x"}
-    ).status_code == 403
+    assert (
+        login(personas["ngo_coordinator"])
+        .post(reverse("meetings:meeting_cancel", args=[meeting.pk]), {"reason": "x"})
+        .status_code
+        == 403
+    )
     client.post(reverse("meetings:meeting_cancel", args=[meeting.pk]), {"reason": "Election duty"})
     meeting.refresh_from_db()
     assert (meeting.state, meeting.cancel_reason) == ("cancelled", "Election duty")
-    assert Notification.objects.filter(recipient=personas["cwc_chair"], kind="meeting.cancelled").exists()
+    assert Notification.objects.filter(
+        recipient=personas["cwc_chair"], kind="meeting.cancelled"
+    ).exists()
     with pytest.raises(ValidationError):
         services.meeting_mark_held(actor=personas["convenor"], meeting=meeting)
 
@@ -145,11 +168,16 @@ def test_agenda_reorders_and_freezes_once_held(personas: dict[str, Any], login: 
     client = login(personas["convenor"])
     client.post(reverse("meetings:agenda_item_move", args=[c.pk]), {"direction": "up"})
     assert list(meeting.agenda_items.order_by("position").values_list("title", flat=True)) == [
-        "First", "Third", "Second",
+        "First",
+        "Third",
+        "Second",
     ]
-    assert login(personas["ngo_coordinator"]).post(
-        reverse("meetings:agenda_item_move", args=[a.pk]), {"direction": "down"}
-    ).status_code == 403
+    assert (
+        login(personas["ngo_coordinator"])
+        .post(reverse("meetings:agenda_item_move", args=[a.pk]), {"direction": "down"})
+        .status_code
+        == 403
+    )
     services.meeting_mark_held(actor=personas["convenor"], meeting=meeting)
     with pytest.raises(ValidationError):
         services.agenda_item_update(actor=personas["convenor"], item=b, data={"title": "Changed"})
@@ -165,7 +193,11 @@ def test_confidential_item_is_hidden_in_every_view(personas: dict[str, Any], log
     assert set(confidential.named_people.all()) == {personas["ahtu_officer"], personas["convenor"]}
     secret_item = draft.items.get(agenda_item=confidential)
     services.minutes_item_save(
-        actor=personas["convenor"], item=secret_item, base_revision=1, discussion="Hotel Z on NH-58", decisions=""
+        actor=personas["convenor"],
+        item=secret_item,
+        base_revision=1,
+        discussion="Hotel Z on NH-58",
+        decisions="",
     )
     factories.publish(personas, draft)
     reader = login(personas["ngo_coordinator"])  # invited, not named
@@ -177,7 +209,9 @@ def test_confidential_item_is_hidden_in_every_view(personas: dict[str, Any], log
         body = reader.get(url).content.decode()
         assert "Operational matter" not in body and "Hotel Z" not in body, url
         assert "confidential item is not shown" in body
-    assert reader.get(reverse("meetings:minutes_item_edit", args=[secret_item.pk])).status_code == 404
+    assert (
+        reader.get(reverse("meetings:minutes_item_edit", args=[secret_item.pk])).status_code == 404
+    )
     named = login(personas["ahtu_officer"])
     # Named, but the AHTU is not invited: they see the published minutes, with the item.
     assert "Hotel Z" in named.get(draft.get_absolute_url()).content.decode()
@@ -198,13 +232,19 @@ def test_media_sees_only_the_public_summary(personas: dict[str, Any], login: Any
     body = media.get(reverse("meetings:public_summaries")).content.decode()
     assert "reviewed shelter capacity" in body and "Shelter capacity" not in body
     with pytest.raises(PermissionDenied):
-        services.meeting_publish_summary(actor=personas["media_member"], meeting=meeting, summary="x")
+        services.meeting_publish_summary(
+            actor=personas["media_member"], meeting=meeting, summary="x"
+        )
 
 
 def test_attendance_of_invitees_with_delegate(personas: dict[str, Any], login: Any) -> None:
     meeting = factories.schedule(personas)
     url = reverse("meetings:meeting_attendance", args=[meeting.pk])
-    ngo, cwc, officer = personas["orgs"]["ngo"], personas["orgs"]["cwc"], personas["station_officer"]
+    ngo, cwc, officer = (
+        personas["orgs"]["ngo"],
+        personas["orgs"]["cwc"],
+        personas["station_officer"],
+    )
     response = login(personas["convenor"]).post(
         url,
         {
@@ -215,7 +255,10 @@ def test_attendance_of_invitees_with_delegate(personas: dict[str, Any], login: A
         },
     )
     assert response.status_code == 302
-    got = {(a.organisation_id, a.person_id): (a.status, a.delegate_name) for a in Attendance.objects.all()}
+    got = {
+        (a.organisation_id, a.person_id): (a.status, a.delegate_name)
+        for a in Attendance.objects.all()
+    }
     assert got == {
         (ngo.pk, None): ("present", "A. Delegate"),
         (cwc.pk, None): ("apologies", ""),
@@ -225,7 +268,9 @@ def test_attendance_of_invitees_with_delegate(personas: dict[str, Any], login: A
         services.attendance_record(
             actor=personas["convenor"],
             meeting=meeting,
-            rows=[services.AttendanceRow(status="present", organisation=personas["orgs"]["shelter"])],
+            rows=[
+                services.AttendanceRow(status="present", organisation=personas["orgs"]["shelter"])
+            ],
         )
     assert login(personas["ngo_coordinator"]).post(url, {}).status_code == 404
     page = login(personas["cwc_member"]).get(meeting.get_absolute_url()).content.decode()
@@ -241,15 +286,22 @@ def test_changing_the_time_re_sends_the_invitation(
         services.meeting_update(
             actor=personas["convenor"],
             meeting=meeting,
-            data={"start": meeting.start + datetime.timedelta(hours=1), "end": meeting.end + datetime.timedelta(hours=1)},
+            data={
+                "start": meeting.start + datetime.timedelta(hours=1),
+                "end": meeting.end + datetime.timedelta(hours=1),
+            },
         )
     meeting.refresh_from_db()
     assert meeting.sequence == 1
     assert mail.outbox and all("changed" in m.subject for m in mail.outbox)
-    assert Notification.objects.filter(kind="meeting.changed", recipient=personas["station_officer"]).exists()
+    assert Notification.objects.filter(
+        kind="meeting.changed", recipient=personas["station_officer"]
+    ).exists()
 
 
-def test_rollback_sends_nothing(personas: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
+def test_rollback_sends_nothing(
+    personas: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
     from django.db import transaction
 
     mail.outbox.clear()

@@ -44,7 +44,9 @@ def test_full_workflow_through_the_pages(personas: dict[str, Any], login: Any) -
     _post(login, convenor, "minutes_submit", draft.pk)
     draft.refresh_from_db()
     assert draft.state == Minutes.State.SUBMITTED
-    assert Notification.objects.filter(recipient=reviewer, kind="meeting.minutes_submitted").exists()
+    assert Notification.objects.filter(
+        recipient=reviewer, kind="meeting.minutes_submitted"
+    ).exists()
 
     _post(login, reviewer, "minutes_return", draft.pk, {"comments": "Name the presenter"})
     draft.refresh_from_db()
@@ -75,7 +77,9 @@ def test_only_the_mp_office_approves(personas: dict[str, Any], login: Any, key: 
     assert draft.state == Minutes.State.SUBMITTED
 
 
-def test_participant_gets_403_on_drafting_and_outsider_404(personas: dict[str, Any], login: Any) -> None:
+def test_participant_gets_403_on_drafting_and_outsider_404(
+    personas: dict[str, Any], login: Any
+) -> None:
     _meeting, draft = factories.held_with_draft(personas)
     item = draft.items.get(agenda_item__position=1)
     url = reverse("meetings:minutes_item_edit", args=[item.pk])
@@ -84,7 +88,11 @@ def test_participant_gets_403_on_drafting_and_outsider_404(personas: dict[str, A
     assert login(personas["ngo_coordinator"]).post(url, data).status_code == 404
     with pytest.raises(PermissionDenied):
         services.minutes_item_save(
-            actor=personas["ngo_coordinator"], item=item, base_revision=1, discussion="x", decisions=""
+            actor=personas["ngo_coordinator"],
+            item=item,
+            base_revision=1,
+            discussion="x",
+            decisions="",
         )
     assert login(personas["outsider"]).get(draft.get_absolute_url()).status_code == 404
     assert login(personas["media_member"]).get(draft.get_absolute_url()).status_code == 404
@@ -97,7 +105,9 @@ def test_participant_gets_403_on_drafting_and_outsider_404(personas: dict[str, A
 
 def test_get_on_a_transition_is_405(personas: dict[str, Any], login: Any) -> None:
     _meeting, draft = factories.held_with_draft(personas)
-    response = login(personas["convenor"]).get(reverse("meetings:minutes_circulate", args=[draft.pk]))
+    response = login(personas["convenor"]).get(
+        reverse("meetings:minutes_circulate", args=[draft.pk])
+    )
     assert response.status_code == 405
 
 
@@ -120,27 +130,58 @@ def test_only_participants_comment(personas: dict[str, Any], login: Any) -> None
     meeting, draft = factories.held_with_draft(personas)
     services.minutes_circulate(actor=personas["convenor"], minutes=draft)
     item = draft.items.get(agenda_item__position=1)
-    assert _post(login, personas["outsider"], "minutes_comment", item.pk, {"text": "x"}).status_code == 404
-    assert _post(login, personas["shelter_staff"], "minutes_comment", item.pk, {"text": "x"}).status_code == 404
-    assert _post(login, personas["media_member"], "minutes_comment", item.pk, {"text": "x"}).status_code == 404
-    assert _post(login, personas["station_officer"], "minutes_comment", item.pk, {"text": "ok"}).status_code == 302
+    assert (
+        _post(login, personas["outsider"], "minutes_comment", item.pk, {"text": "x"}).status_code
+        == 404
+    )
+    assert (
+        _post(
+            login, personas["shelter_staff"], "minutes_comment", item.pk, {"text": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        _post(
+            login, personas["media_member"], "minutes_comment", item.pk, {"text": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        _post(
+            login, personas["station_officer"], "minutes_comment", item.pk, {"text": "ok"}
+        ).status_code
+        == 302
+    )
     assert item.comments.count() == 1
     # A participant cannot resolve comments.
     comment = item.comments.get()
-    assert _post(login, personas["station_officer"], "minutes_comment_resolve", comment.pk).status_code == 403
+    assert (
+        _post(login, personas["station_officer"], "minutes_comment_resolve", comment.pk).status_code
+        == 403
+    )
 
 
-def test_published_minutes_are_frozen_and_a_corrigendum_reviews_again(personas: dict[str, Any], login: Any) -> None:
+def test_published_minutes_are_frozen_and_a_corrigendum_reviews_again(
+    personas: dict[str, Any], login: Any
+) -> None:
     _meeting, draft = factories.held_with_draft(personas)
     item = draft.items.get(agenda_item__position=1)
     services.minutes_item_save(
-        actor=personas["convenor"], item=item, base_revision=1, discussion="Beds: 30", decisions="Add beds"
+        actor=personas["convenor"],
+        item=item,
+        base_revision=1,
+        discussion="Beds: 30",
+        decisions="Add beds",
     )
     v1 = factories.publish(personas, draft)
     item.refresh_from_db()
     with pytest.raises(ValidationError):
         services.minutes_item_save(
-            actor=personas["convenor"], item=item, base_revision=item.revision, discussion="Beds: 40", decisions=""
+            actor=personas["convenor"],
+            item=item,
+            base_revision=item.revision,
+            discussion="Beds: 40",
+            decisions="",
         )
     response = login(personas["convenor"]).post(
         reverse("meetings:minutes_item_edit", args=[item.pk]),
@@ -152,14 +193,20 @@ def test_published_minutes_are_frozen_and_a_corrigendum_reviews_again(personas: 
 
     with pytest.raises(ValidationError):
         services.minutes_correct(actor=personas["convenor"], minutes=v1, reason="")
-    v2 = services.minutes_correct(actor=personas["convenor"], minutes=v1, reason="Bed count was wrong")
+    v2 = services.minutes_correct(
+        actor=personas["convenor"], minutes=v1, reason="Bed count was wrong"
+    )
     assert (v2.number, v2.state) == (2, Minutes.State.DRAFT)
     with pytest.raises(ValidationError):
         services.minutes_correct(actor=personas["convenor"], minutes=v1, reason="again")
     new_item = v2.items.get(agenda_item__position=1)
     assert new_item.discussion == "Beds: 30"
     services.minutes_item_save(
-        actor=personas["convenor"], item=new_item, base_revision=1, discussion="Beds: 40", decisions="Add beds"
+        actor=personas["convenor"],
+        item=new_item,
+        base_revision=1,
+        discussion="Beds: 40",
+        decisions="Add beds",
     )
     factories.publish(personas, v2)
     # Every version stays readable, to every partner member.
@@ -177,7 +224,9 @@ def test_stale_save_is_refused_with_a_diff(personas: dict[str, Any], login: Any)
     assert 'name="revision" value="1"' in first.get(url).content.decode()
     assert 'name="revision" value="1"' in second.get(url).content.decode()
 
-    ok = first.post(url, {"revision": 1, "discussion": "Shelter has 30 beds", "decisions": "Ask for 10 more"})
+    ok = first.post(
+        url, {"revision": 1, "discussion": "Shelter has 30 beds", "decisions": "Ask for 10 more"}
+    )
     assert ok.status_code == 302
     stale = second.post(url, {"revision": 1, "discussion": "Shelter is full", "decisions": ""})
     assert stale.status_code == 409
@@ -190,7 +239,9 @@ def test_stale_save_is_refused_with_a_diff(personas: dict[str, Any], login: Any)
     assert (item.revision, item.discussion) == (2, "Shelter has 30 beds")
 
     # After reading the changes, a deliberate save from revision 2 goes through.
-    again = second.post(url, {"revision": 2, "discussion": "Shelter is full", "decisions": "Ask for 10 more"})
+    again = second.post(
+        url, {"revision": 2, "discussion": "Shelter is full", "decisions": "Ask for 10 more"}
+    )
     assert again.status_code == 302
     item.refresh_from_db()
     assert (item.revision, item.discussion) == (3, "Shelter is full")
@@ -200,9 +251,13 @@ def test_stale_save_is_refused_with_a_diff(personas: dict[str, Any], login: Any)
 def test_stale_save_raises_in_the_service(personas: dict[str, Any]) -> None:
     _meeting, draft = factories.held_with_draft(personas)
     item = draft.items.get(agenda_item__position=1)
-    services.minutes_item_save(actor=personas["convenor"], item=item, base_revision=1, discussion="a", decisions="")
+    services.minutes_item_save(
+        actor=personas["convenor"], item=item, base_revision=1, discussion="a", decisions=""
+    )
     with pytest.raises(services.StaleEdit) as exc:
-        services.minutes_item_save(actor=personas["convenor"], item=item, base_revision=1, discussion="b", decisions="")
+        services.minutes_item_save(
+            actor=personas["convenor"], item=item, base_revision=1, discussion="b", decisions=""
+        )
     assert [c["field"] for c in exc.value.changes] == ["discussion"]
     item.refresh_from_db()
     assert item.discussion == "a"
@@ -228,8 +283,11 @@ def test_concurrent_editors_never_overwrite_each_other(personas: dict[str, Any])
             barrier.wait()
             try:
                 services.minutes_item_save(
-                    actor=convenor, item=MinutesItem.objects.get(pk=item.pk), base_revision=1,
-                    discussion=f"editor {i}", decisions="",
+                    actor=convenor,
+                    item=MinutesItem.objects.get(pk=item.pk),
+                    base_revision=1,
+                    discussion=f"editor {i}",
+                    decisions="",
                 )
                 result = f"ok {i}"
             except services.StaleEdit:
@@ -265,7 +323,9 @@ def test_action_items_go_live_when_published(personas: dict[str, Any]) -> None:
     ).exists()
 
 
-def test_publish_notifies_after_commit_only(personas: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
+def test_publish_notifies_after_commit_only(
+    personas: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
     _meeting, draft = factories.held_with_draft(personas)
     services.minutes_circulate(actor=personas["convenor"], minutes=draft)
     services.minutes_submit(actor=personas["convenor"], minutes=draft)

@@ -23,7 +23,9 @@ def _pdf_text(data: bytes) -> str:
 def published(personas: dict[str, Any]) -> Any:
     meeting = factories.schedule(personas)
     factories.agenda(personas, meeting, HINDI_TITLE)
-    factories.agenda(personas, meeting, "Secret raid follow-up", confidential_for=("ngo_counsellor",))
+    factories.agenda(
+        personas, meeting, "Secret raid follow-up", confidential_for=("ngo_counsellor",)
+    )
     from meetings import services
 
     meeting = services.meeting_mark_held(actor=personas["convenor"], meeting=meeting)
@@ -32,8 +34,12 @@ def published(personas: dict[str, Any]) -> Any:
 
 
 @pytest.mark.skipif(not pdf.pdf_available(), reason="WeasyPrint's system libraries are missing")
-def test_pdf_of_published_minutes_renders_hindi(personas: dict[str, Any], login: Any, published: Any) -> None:
-    response = login(personas["ngo_coordinator"]).get(reverse("meetings:minutes_pdf", args=[published.pk]))
+def test_pdf_of_published_minutes_renders_hindi(
+    personas: dict[str, Any], login: Any, published: Any
+) -> None:
+    response = login(personas["ngo_coordinator"]).get(
+        reverse("meetings:minutes_pdf", args=[published.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -45,8 +51,12 @@ def test_pdf_of_published_minutes_renders_hindi(personas: dict[str, Any], login:
 
 
 @pytest.mark.skipif(not pdf.pdf_available(), reason="WeasyPrint's system libraries are missing")
-def test_pdf_includes_confidential_item_for_named_person(personas: dict[str, Any], login: Any, published: Any) -> None:
-    response = login(personas["ngo_counsellor"]).get(reverse("meetings:minutes_pdf", args=[published.pk]))
+def test_pdf_includes_confidential_item_for_named_person(
+    personas: dict[str, Any], login: Any, published: Any
+) -> None:
+    response = login(personas["ngo_counsellor"]).get(
+        reverse("meetings:minutes_pdf", args=[published.pk])
+    )
     assert "Secret raid follow-up" in _pdf_text(response.content)
 
 
@@ -72,7 +82,9 @@ def test_pdf_of_draft_minutes_is_refused(personas: dict[str, Any], login: Any) -
 def test_ics_parses_with_the_kolkata_zone(personas: dict[str, Any], login: Any) -> None:
     meeting = factories.schedule(personas)
     factories.agenda(personas, meeting, "Confidential-free title")
-    response = login(personas["station_officer"]).get(reverse("meetings:meeting_ics", args=[meeting.pk]))
+    response = login(personas["station_officer"]).get(
+        reverse("meetings:meeting_ics", args=[meeting.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)
@@ -91,4 +103,7 @@ def test_ics_parses_with_the_kolkata_zone(personas: dict[str, Any], login: Any) 
 def test_ics_is_404_for_someone_not_invited(personas: dict[str, Any], login: Any) -> None:
     meeting = factories.schedule(personas)
     for key in ("ahtu_officer", "media_member", "outsider"):
-        assert login(personas[key]).get(reverse("meetings:meeting_ics", args=[meeting.pk])).status_code == 404
+        assert (
+            login(personas[key]).get(reverse("meetings:meeting_ics", args=[meeting.pk])).status_code
+            == 404
+        )
