@@ -415,3 +415,7 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
+
+# --- meetings ----------------------------------------------------------------------------
+# The hub's address, for links in invitation e-mails and calendar files sent from workers.
+FTU_BASE_URL = env.str("FTU_BASE_URL", default="http://localhost:8000").rstrip("/")
