@@ -160,7 +160,8 @@ class PrivateActionStorage(FileSystemStorage):
         raise ValueError("Action attachments have no public URL; use the download view.")
 
 
-_storage = PrivateActionStorage()
+# Readable by the server process only.
+_storage = PrivateActionStorage(file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
 def action_storage() -> PrivateActionStorage:

@@ -13,6 +13,7 @@ n-gram by n-gram, and no identity is ever decrypted for it.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -90,30 +91,39 @@ def words_of(text: str) -> list[str]:
     return [w.strip("".join(_JOINERS)) for w in words if w.strip("".join(_JOINERS))]
 
 
+def _forms(word: str) -> set[str]:
+    """A word as names get written: as is, without a possessive 's, hyphen/dot apart or joined."""
+    forms = {word}
+    for possessive in ("'s", "’s"):
+        if word.endswith(possessive) and len(word) > len(possessive):
+            forms.add(word[: -len(possessive)])
+    for form in list(forms):
+        if any(j in form for j in _JOINERS):
+            apart = form
+            for j in _JOINERS:
+                apart = apart.replace(j, " ")
+            forms.add(" ".join(apart.split()))
+            forms.add("".join(ch for ch in form if ch not in _JOINERS))
+    return {f for f in forms if f}
+
+
 def candidate_phrases(text: str, max_words: int = MAX_NGRAM) -> Iterator[str]:
     """Every run of 1..max_words consecutive words, as the normalised phrase to hash.
 
-    Each phrase is yielded once; a hyphenated or dotted word is also tried with its parts
-    apart and joined ("al-amin" → "al amin", "alamin"), as names are written both ways.
+    Each phrase is yielded once, in every spelling :func:`_forms` gives its words
+    ("al-amin" → "al amin", "alamin"; "priya's" → "priya").
     """
-    words = words_of(text)
+    words = [sorted(_forms(w)) for w in words_of(text)]
     seen: set[str] = set()
     for start in range(len(words)):
         for length in range(1, max_words + 1):
             if start + length > len(words):
                 break
-            phrase = " ".join(words[start : start + length])
-            variants = {phrase}
-            if any(j in phrase for j in _JOINERS):
-                split = phrase
-                for j in _JOINERS:
-                    split = split.replace(j, " ")
-                variants.add(" ".join(split.split()))
-                variants.add("".join(ch for ch in phrase if ch not in _JOINERS))
-            for variant in variants:
-                if variant and variant not in seen:
-                    seen.add(variant)
-                    yield variant
+            for combination in itertools.product(*words[start : start + length]):
+                phrase = " ".join(combination)
+                if phrase not in seen:
+                    seen.add(phrase)
+                    yield phrase
 
 
 def text_matches_blind_indexes(text: str, indexes: set[str], *, purpose: str) -> bool:

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from agencies import demo
+from agencies import demo, demo_actions
 
 
 class Command(BaseCommand):
@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with FTU_ENV=production.")
-        demo.build()
+        people = demo.build()
+        demo_actions.build(people)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for person in demo.PEOPLE:
             if person.active:
