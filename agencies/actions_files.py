@@ -170,9 +170,7 @@ def _clean_image(data: bytes, fmt: str) -> CleanFile:
                         code="too_many_pixels",
                     )
                 if getattr(probe, "n_frames", 1) > 1:
-                    raise ValidationError(
-                        _("Animated images are not accepted."), code="animated"
-                    )
+                    raise ValidationError(_("Animated images are not accepted."), code="animated")
                 probe.verify()
             with Image.open(io.BytesIO(data), formats=[fmt]) as image:
                 image.load()

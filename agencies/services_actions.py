@@ -208,14 +208,20 @@ def _record_identity_refusal(actor: User, action: str, obj: Any, field: str) -> 
 
 def holders_of(cap: Cap) -> QuerySet[User]:
     """Active people holding ``cap`` through an active membership (from the policy table)."""
-    condition = Q(pk__in=[])
-    for kind, role in POLICY.get(cap, ()):
+    pairs = POLICY.get(cap, ())
+    if not pairs:
+        return User.objects.none()
+    condition: Q | None = None
+    for kind, role in pairs:
         pair = Q()
         if kind != ANY:
             pair &= Q(organisation__kind=kind)
         if role != ANY:
             pair &= Q(role=role)
-        condition |= pair
+        if not pair:  # (ANY, ANY): every active membership
+            condition = Q()
+            break
+        condition = pair if condition is None else condition | pair
     user_ids = Membership.objects.active().filter(condition).values("user_id")
     return User.objects.filter(is_active=True, pk__in=user_ids)
 
@@ -268,9 +274,7 @@ def action_post(
         )
     if organisation.kind == OrgKind.MEDIA and visibility != ActionVisibility.PUBLIC:
         # Media members read public posts only: a partners-only post would be hidden from them.
-        raise ValidationError(
-            {"visibility": gettext("A media organisation's posts are public.")}
-        )
+        raise ValidationError({"visibility": gettext("A media organisation's posts are public.")})
     if date > timezone.localdate():
         raise ValidationError({"date": gettext("The date cannot be in the future.")})
     if len(files) > MAX_FILES_PER_POST:
@@ -488,8 +492,7 @@ def notify_action_commented(*, post: ActionPost, comment: ActionComment, actor: 
     notify(
         recipients=readers,
         kind=KIND_COMMENTED,
-        title=gettext("New comment on an action of %(org)s")
-        % {"org": post.organisation.name},
+        title=gettext("New comment on an action of %(org)s") % {"org": post.organisation.name},
         url=post.get_absolute_url(),
         actor=actor,
     )

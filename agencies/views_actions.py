@@ -66,9 +66,7 @@ def feed(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def post_new(request: HttpRequest) -> HttpResponse:
     organisations = services.posting_organisations(request.user).order_by("name")
-    form = ActionPostForm(
-        request.POST or None, request.FILES or None, organisations=organisations
-    )
+    form = ActionPostForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -155,9 +153,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             services.action_comment(actor=request.user, post=post, text=form.cleaned_data["text"])
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                exc = ValidationError(
-                    [e for errors in exc.error_dict.values() for e in errors]
-                )
+                exc = ValidationError([e for errors in exc.error_dict.values() for e in errors])
             _show_form_errors(form, exc)
         else:
             messages.success(request, _("Your comment is posted."))

@@ -125,7 +125,9 @@ def test_a_pdf_is_accepted() -> None:
 
 @pytest.mark.parametrize("name", [b"/JavaScript", b"/J#61vaScript", b"/Launch", b"/EmbeddedFile"])
 def test_a_pdf_with_active_content_is_refused(name: bytes) -> None:
-    data = MINIMAL_PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S " + name + b" >>")
+    data = MINIMAL_PDF.replace(
+        b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S " + name + b" >>"
+    )
     with pytest.raises(ValidationError) as exc:
         clean_upload(upload("report.pdf", data, "application/pdf"))
     assert exc.value.code == "pdf_active"
@@ -141,7 +143,9 @@ def test_a_truncated_pdf_is_refused() -> None:
 
 
 def test_posting_a_fake_image_shows_why_and_stores_nothing(
-    personas: dict[str, Any], login: Any, private_media: Any  # noqa: F811
+    personas: dict[str, Any],
+    login: Any,
+    private_media: Any,  # noqa: F811
 ) -> None:
     response = login(personas["ngo_coordinator"]).post(
         "/actions/new/", _post_form(personas, [upload("evil.jpg", FAKE_IMAGE)])
@@ -171,7 +175,9 @@ def test_more_files_than_allowed_are_refused(personas: dict[str, Any], login: An
 
 
 def test_gps_photo_posted_through_the_page_is_stored_without_it(
-    personas: dict[str, Any], login: Any, private_media: Any  # noqa: F811
+    personas: dict[str, Any],
+    login: Any,
+    private_media: Any,  # noqa: F811
 ) -> None:
     response = login(personas["ngo_coordinator"]).post(
         "/actions/new/", _post_form(personas, [upload("Priya at home.jpg", jpeg_with_gps())])
@@ -208,7 +214,9 @@ def test_media_cannot_download_a_partner_only_attachment(
 ) -> None:
     post = make_post(personas, files=[upload("a.png", png_bytes(), "image/png")])
     attachment = post.attachments.get()
-    assert login(personas["media_member"]).get(f"/actions/files/{attachment.pk}/").status_code == 404
+    assert (
+        login(personas["media_member"]).get(f"/actions/files/{attachment.pk}/").status_code == 404
+    )
     assert login(personas["media_member"]).get("/actions/files/999999/").status_code == 404
 
 
@@ -219,18 +227,28 @@ def test_media_can_download_a_public_attachment(personas: dict[str, Any], login:
         files=[upload("a.png", png_bytes(), "image/png")],
     )
     attachment = post.attachments.get()
-    assert login(personas["media_member"]).get(f"/actions/files/{attachment.pk}/").status_code == 200
+    assert (
+        login(personas["media_member"]).get(f"/actions/files/{attachment.pk}/").status_code == 200
+    )
 
 
 def test_a_direct_storage_path_is_not_served(
-    personas: dict[str, Any], login: Any, private_media: Any  # noqa: F811
+    personas: dict[str, Any],
+    login: Any,
+    private_media: Any,  # noqa: F811
 ) -> None:
     post = make_post(personas, files=[upload("a.png", png_bytes(), "image/png")])
     attachment = post.attachments.get()
     name = attachment.file.name
     client = login(personas["convenor"])
-    for path in (f"/{name}", f"/media/{name}", f"/media/actions/{name}", f"/uploads/actions/{name}",
-                 f"/actions/{name}", f"/static/{name}"):
+    for path in (
+        f"/{name}",
+        f"/media/{name}",
+        f"/media/actions/{name}",
+        f"/uploads/actions/{name}",
+        f"/actions/{name}",
+        f"/static/{name}",
+    ):
         assert client.get(path).status_code == 404, path
     with pytest.raises(ValueError, match="no public URL"):
         attachment.file.url  # noqa: B018
@@ -244,7 +262,9 @@ def test_download_rejects_post(personas: dict[str, Any], login: Any) -> None:
 
 
 def test_files_are_removed_when_the_post_rolls_back(
-    personas: dict[str, Any], monkeypatch: Any, private_media: Any  # noqa: F811
+    personas: dict[str, Any],
+    monkeypatch: Any,
+    private_media: Any,  # noqa: F811
 ) -> None:
     from agencies import services_actions
 

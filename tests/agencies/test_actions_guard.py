@@ -41,7 +41,9 @@ def guard(personas: dict[str, Any]) -> Iterator[Any]:
         return indexes if actor.pk in holders else set()
 
     registered = register_identity_guard(
-        blind_index_guard(provider, purpose=PURPOSE, reason="a name or school recorded on a case you hold")
+        blind_index_guard(
+            provider, purpose=PURPOSE, reason="a name or school recorded on a case you hold"
+        )
     )
     yield registered
     unregister_identity_guard(registered)
@@ -81,7 +83,9 @@ def test_post_with_a_held_identity_is_refused_saying_why(
         assert fragment not in message
     assert not ActionPost.objects.exists()
     refusal = AuditEvent.objects.get(action="action.post_refused")
-    assert refusal.outcome == AuditEvent.Outcome.DENIED and refusal.actor == personas["ngo_counsellor"]
+    assert (
+        refusal.outcome == AuditEvent.Outcome.DENIED and refusal.actor == personas["ngo_counsellor"]
+    )
     for fragment in ("riyanka", "havikanary", "Saraswati"):
         assert fragment not in refusal.reason
 
