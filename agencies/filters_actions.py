@@ -26,14 +26,14 @@ class ActionFeedFilter(django_filters.FilterSet):
         lookup_expr="gte",
         label=_("From"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         field_name="date",
         lookup_expr="lte",
         label=_("To"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     visibility = django_filters.ChoiceFilter(
         choices=ActionVisibility.choices, label=_("Visibility")
@@ -42,3 +42,11 @@ class ActionFeedFilter(django_filters.FilterSet):
     class Meta:
         model = ActionPost
         fields = ["organisation", "category", "date_from", "date_to", "visibility"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from ftu.policy import Cap, can
+
+        # Media members read public posts only: a visibility filter would offer them nothing.
+        if self.request is None or not can(self.request.user, Cap.ACTION_PARTNER):
+            self.filters.pop("visibility", None)

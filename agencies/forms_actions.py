@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.actions_files import MAX_FILE_BYTES, MAX_FILES_PER_POST
@@ -62,15 +63,7 @@ class ActionPostForm(forms.ModelForm):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label=_("Posting for"), empty_label=None
     )
-    files = MultipleFileField(
-        label=_("Photos or documents"),
-        required=False,
-        help_text=_(
-            "Up to %(n)s files: JPEG, PNG or WebP images, or PDF, %(mb)s MB each. Photos are "
-            "re-saved without their hidden data (location, camera, time)."
-        )
-        % {"n": MAX_FILES_PER_POST, "mb": MAX_FILE_BYTES // (1024 * 1024)},
-    )
+    files = MultipleFileField(label=_("Photos or documents"), required=False)
     no_identity = forms.BooleanField(
         label=_(
             "I have checked that no child can be recognised in the text or the files "
@@ -87,9 +80,19 @@ class ActionPostForm(forms.ModelForm):
             "place": forms.TextInput(attrs={"list": "action-places", "autocomplete": "off"}),
             "visibility": forms.RadioSelect,
         }
+        help_texts = {
+            "visibility": _(
+                "Public posts are shown to media members with your organisation's name "
+                "(never yours), and they may reuse them."
+            ),
+        }
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = gettext(
+            "Up to %(n)s files: JPEG, PNG or WebP images, or PDF, %(mb)s MB each. Photos are "
+            "re-saved without their hidden data (location, camera, time)."
+        ) % {"n": MAX_FILES_PER_POST, "mb": MAX_FILE_BYTES // (1024 * 1024)}
         self.fields["organisation"].queryset = organisations
         orgs = list(organisations)
         if len(orgs) == 1:
