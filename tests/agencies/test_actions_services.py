@@ -325,3 +325,20 @@ def test_service_refuses_people_without_the_capability(personas: dict[str, Any])
             text="x",
             visibility="partners",
         )
+
+
+def test_media_form_offers_public_only(personas: dict[str, Any], login: Any) -> None:
+    body = login(personas["media_member"]).get("/actions/new/").content.decode()
+    assert 'value="public"' in body and 'value="partners"' not in body
+
+
+def test_policy_holders_follow_the_table(personas: dict[str, Any]) -> None:
+    from agencies.services_actions import holders_of
+    from ftu.policy import Cap
+
+    partners = set(holders_of(Cap.ACTION_PARTNER))
+    everyone = set(holders_of(Cap.ACTION_FEED))
+    assert personas["media_member"] not in partners and personas["media_member"] in everyone
+    assert personas["outsider"] in partners and personas["convenor"] in partners
+    assert personas["deactivated"] not in everyone
+    assert set(holders_of(Cap.AUDIT_VIEW)) == {personas["convenor"]}
