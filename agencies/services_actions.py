@@ -126,6 +126,13 @@ def candidate_phrases(text: str, max_words: int = MAX_NGRAM) -> Iterator[str]:
                     yield phrase
 
 
+def phrase_index(value: str, *, purpose: str) -> str:
+    """The keyed hash of a protected value *as the guard reads text*: words only, punctuation
+    dropped ("Kumari, Priya" → "kumari priya").  Guards' providers should hash with this, so
+    that both sides agree however the value was typed."""
+    return blind_index(" ".join(words_of(value)), purpose=purpose)
+
+
 def text_matches_blind_indexes(text: str, indexes: set[str], *, purpose: str) -> bool:
     """Whether any 1–4 word phrase of ``text`` has one of these keyed hashes (``purpose``)."""
     if not indexes or not text:

@@ -90,6 +90,15 @@ def test_post_with_a_held_identity_is_refused_saying_why(
         assert fragment not in refusal.reason
 
 
+def test_phrase_index_agrees_with_the_text_side(personas: dict[str, Any]) -> None:
+    from agencies.services_actions import phrase_index
+
+    index = phrase_index("Sharmawal, Canaryname (Priyanka)", purpose=PURPOSE)
+    guard = blind_index_guard(lambda actor: {index}, purpose=PURPOSE, reason="a name")
+    assert guard(None, "seen: SHARMAWAL CANARYNAME PRIYANKA.") == ["a name"]
+    assert guard(None, "Sharmawal and Canaryname Priyanka") == []
+
+
 def test_a_partial_name_alone_does_not_block(personas: dict[str, Any], guard: Any) -> None:
     post = make_post(personas, author="ngo_counsellor", text="Priyanka Chopra's film was shown.")
     assert post.pk
