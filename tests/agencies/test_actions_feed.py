@@ -205,3 +205,26 @@ def test_media_gets_404_on_a_partner_post_and_a_missing_one(
     client = login(personas["media_member"])
     assert client.get(posts["partners"].get_absolute_url()).status_code == 404
     assert client.get("/actions/999999/").status_code == 404
+
+
+def test_detail_query_count_does_not_grow_with_discussion(
+    personas: dict[str, Any], login: Any
+) -> None:
+    from agencies.services_actions import action_acknowledge_toggle, action_comment
+    from tests.agencies.actions_support import png_bytes, upload
+
+    post = make_post(personas, files=[upload("a.png", png_bytes(), "image/png")])
+    client = login(personas["convenor"])
+
+    def queries() -> int:
+        client.get(post.get_absolute_url())
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(post.get_absolute_url()).status_code == 200
+        return len(ctx.captured_queries)
+
+    action_comment(actor=personas["cwc_member"], post=post, text="Noted.")
+    few = queries()
+    for key in ("ahtu_officer", "wcd_officer", "shelter_staff", "mp_reviewer", "outsider"):
+        action_acknowledge_toggle(actor=personas[key], post=post)
+        action_comment(actor=personas[key], post=post, text="Thank you.")
+    assert queries() == few
