@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = _("Partners")
+
+    def ready(self) -> None:
+        from agencies import services_actions as actions
+        from ftu.navigation import register
+        from ftu.policy import Cap
+        from notifications.kinds import register_kind
+
+        register("actions:feed", _("Actions"), Cap.ACTION_FEED, order=60)
+        register_kind(actions.KIND_POSTED, actions.LABEL_POSTED, group="action")
+        register_kind(actions.KIND_COMMENTED, actions.LABEL_COMMENTED, group="action")

@@ -257,3 +257,6 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires
+
+
+from agencies.models_actions import *  # noqa: E402,F401,F403  (the partners' actions feed)

@@ -51,6 +51,7 @@ class Cap(StrEnum):
     MINUTES_READ_PUBLISHED = "minutes.read_published"
     ACTION_POST = "action.post"
     ACTION_FEED = "action.feed"
+    ACTION_PARTNER = "action.partner"
     DASHBOARD_FULL = "dashboard.full"
     DASHBOARD_SUPPRESSED = "dashboard.suppressed"
     CLOCKS_OVERSEE = "clocks.oversee"
@@ -107,6 +108,7 @@ POLICY: dict[Cap, tuple[tuple[str, str], ...]] = {
     Cap.MINUTES_READ_PUBLISHED: _pairs(PARTNER_KINDS),
     Cap.ACTION_POST: ((ANY, ANY),),
     Cap.ACTION_FEED: ((ANY, ANY),),
+    Cap.ACTION_PARTNER: _pairs(PARTNER_KINDS),
     Cap.DASHBOARD_FULL: (CONVENOR, (str(OrgKind.MP_OFFICE), ANY)),
     Cap.DASHBOARD_SUPPRESSED: ((ANY, ANY),),
     Cap.CLOCKS_OVERSEE: (CONVENOR,),
@@ -136,6 +138,9 @@ CAP_LABELS: dict[Cap, Any] = {
     Cap.MINUTES_READ_PUBLISHED: _("Read published minutes"),
     Cap.ACTION_POST: _("Post actions taken"),
     Cap.ACTION_FEED: _("Read the actions feed"),
+    Cap.ACTION_PARTNER: _(
+        "Read partners-only actions, acknowledge and comment (media: public actions only)"
+    ),
     Cap.DASHBOARD_FULL: _("See the district dashboard in full"),
     Cap.DASHBOARD_SUPPRESSED: _("See the dashboard with small numbers suppressed"),
     Cap.CLOCKS_OVERSEE: _("See every overdue statutory clock"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("partners/", include("agencies.urls")),
+    path("actions/", include("agencies.urls_actions")),
     path("audit/", include("ftu.audit_urls")),
     path("cases/", include("referrals.urls")),
     path("raids/", include("raids.urls")),

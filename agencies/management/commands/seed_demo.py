@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from agencies import demo
+from agencies import demo, demo_actions
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         from meetings import demo as meetings_demo
 
         meetings_demo.build(people)
+        demo_actions.build(people)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for person in demo.PEOPLE:
             if person.active:
