@@ -194,6 +194,8 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _required("REDIS_URL") if PRODUCTION else os.environ.get("REDIS_URL", "")
+# Parallel test workers share one Redis: keep their groups and cache keys apart.
+_REDIS_PREFIX = env.str("FTU_CHANNEL_PREFIX", "ftu") + os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
 
@@ -202,7 +204,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("FTU_CHANNEL_PREFIX", "ftu"),
+            "KEY_PREFIX": _REDIS_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
@@ -211,7 +213,7 @@ if REDIS_URL:
             # layer (PERFORMANCE.md).  At-most-once either way: the database is the queue.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # A distinct prefix per test run keeps parallel runs on one Redis apart.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("FTU_CHANNEL_PREFIX", "ftu")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": _REDIS_PREFIX},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
