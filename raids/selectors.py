@@ -31,6 +31,7 @@ def raids_visible_to(user: Any) -> QuerySet[Raid]:
             team_size=Count("team", filter=Q(team__removed_at__isnull=True), distinct=True),
             open_tasks=Count("tasks", filter=~Q(tasks__state="done"), distinct=True),
         )
+        .order_by("-window_start", "-id")
     )
 
 
@@ -76,6 +77,7 @@ def cases_visible_to(user: Any) -> QuerySet[ProsecutionCase]:
         ProsecutionCase.objects.visible_to(user)
         .select_related("police_station", "unit__parent", "raid")
         .prefetch_related("accused")
+        .order_by("-fir_registered_on", "-id")
     )
 
 

@@ -14,7 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with FTU_ENV=production.")
-        demo.build()
+        people = demo.build()
+        from raids import demo as raids_demo
+
+        raids_demo.build(people)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for person in demo.PEOPLE:
             if person.active:
