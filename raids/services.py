@@ -223,7 +223,8 @@ def raid_update_plan(
         grounds=grounds,
         target_location=target_location,
     )
-    probe.full_clean(exclude=["codename"])
+    probe._state.adding = False  # validate as the stored row, not as a new one
+    probe.full_clean()
     with transaction.atomic():
         changed = Raid.objects.filter(pk=raid.pk, version=version, status=raid.status).update(
             window_start=window_start,
