@@ -152,11 +152,13 @@ def raid_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.RAID_JOIN, sample="raid")
 @require_GET
 def raid_board(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live task board fragment (refreshed on ``ftu:notify:raid``).
+    """The live task board fragment (refreshed on ``ftu:notify:raid``)."""
+    return _board_response(request, pk)
 
-    A person whose seat ended gets a 404 that tells htmx to reload the page, so an open
-    board disappears at once instead of staying on screen.
-    """
+
+def _board_response(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person whose seat ended gets a 404 that tells htmx to reload the page, so an open
+    board disappears at once instead of staying on screen (same answer as a missing raid)."""
     try:
         raid = selectors.raid_detail(request.user, pk)
     except Http404:
@@ -336,7 +338,7 @@ def task_move(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose a state."))
     if getattr(request, "htmx", False):
-        return raid_board(request, pk)
+        return _board_response(request, pk)
     return redirect(raid.get_absolute_url() + "#board")
 
 
