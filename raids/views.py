@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ftu.access import requires
@@ -345,6 +346,9 @@ def task_move(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 # --- outcome -------------------------------------------------------------------------------
 
 
+_NO_DRAFT = gettext_lazy("Save the outcome's counts and FIR first.")
+
+
 def _render_outcome(
     request: HttpRequest, raid: Any, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -396,23 +400,19 @@ def outcome_save(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_outcome(request, raid, status=400, outcome_form=form)
 
 
-def _draft(request: HttpRequest, raid: Any) -> Any:
-    draft = selectors.raid_outcome(raid)
-    if draft is None:
-        raise ValidationError(_("Save the outcome's counts and FIR first."))
-    return draft
-
-
 @requires(Cap.RAID_LEAD, methods=("POST",))
 @require_POST
 def rescued_add(request: HttpRequest, pk: int) -> HttpResponse:
     raid = selectors.raid_detail(request.user, pk)
+    if not perms.can_record_outcome(request.user, raid):
+        raise PermissionDenied
+    draft = selectors.raid_outcome(raid)
+    if draft is None:
+        return _render_outcome(request, raid, status=400, confirm_errors=[_NO_DRAFT])
     form = RescuedForm(request.POST)
     if form.is_valid():
         try:
-            services.rescued_add(
-                actor=request.user, outcome=_draft(request, raid), **form.cleaned_data
-            )
+            services.rescued_add(actor=request.user, outcome=draft, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -424,12 +424,15 @@ def rescued_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def offender_add(request: HttpRequest, pk: int) -> HttpResponse:
     raid = selectors.raid_detail(request.user, pk)
+    if not perms.can_record_outcome(request.user, raid):
+        raise PermissionDenied
+    draft = selectors.raid_outcome(raid)
+    if draft is None:
+        return _render_outcome(request, raid, status=400, confirm_errors=[_NO_DRAFT])
     form = OffenderForm(request.POST)
     if form.is_valid():
         try:
-            services.offender_add(
-                actor=request.user, outcome=_draft(request, raid), **form.cleaned_data
-            )
+            services.offender_add(actor=request.user, outcome=draft, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -458,8 +461,13 @@ def outcome_row_remove(request: HttpRequest, pk: int, kind: str, row_pk: int) ->
 @require_POST
 def outcome_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     raid = selectors.raid_detail(request.user, pk)
+    if not perms.can_record_outcome(request.user, raid):
+        raise PermissionDenied
+    draft = selectors.raid_outcome(raid)
+    if draft is None:
+        return _render_outcome(request, raid, status=400, confirm_errors=[_NO_DRAFT])
     try:
-        case = services.outcome_confirm(actor=request.user, outcome=_draft(request, raid))
+        case = services.outcome_confirm(actor=request.user, outcome=draft)
     except ValidationError as exc:
         return _render_outcome(request, raid, status=400, confirm_errors=exc.messages)
     messages.success(request, _("Outcome confirmed."))

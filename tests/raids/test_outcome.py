@@ -213,3 +213,50 @@ def test_rescue_time_is_kept_for_the_clocks(personas, executed) -> None:
             languages=["xx"],
             needs=[],
         )
+
+
+def test_the_lead_records_the_outcome_through_the_pages(personas, executed, login) -> None:
+    client = login(personas["ahtu_officer"])
+    page = client.get(reverse("raids:outcome", args=[executed.pk]))
+    assert page.status_code == 200 and "Counts, FIR and sections" in page.content.decode()
+    # Rows before the header are refused clearly.
+    early = client.post(reverse("raids:offender_add", args=[executed.pk]), {"role": "customer"})
+    assert early.status_code == 400
+    assert "Save the outcome&#x27;s counts and FIR first." in early.content.decode()
+    response = client.post(
+        reverse("raids:outcome_save", args=[executed.pk]),
+        {
+            "minors_rescued": "1",
+            "adults_rescued": "0",
+            "fir_number": "88/2026",
+            "fir_registered_on": timezone.localdate().isoformat(),
+            "police_station": personas["orgs"]["ps_civil"].pk,
+            "sections": ["pocso_4", "bns_99"],
+        },
+    )
+    assert response.status_code == 302
+    rescued_at = timezone.localtime(executed.executed_at).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("raids:rescued_add", args=[executed.pk]),
+        {
+            "rescued_at": rescued_at,
+            "age_band": "12_15",
+            "sex": "f",
+            "languages": ["bn"],
+            "needs": ["shelter"],
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("raids:offender_add", args=[executed.pk]),
+        {"role": "customer", "sections": ["pocso_4"]},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("raids:outcome", args=[executed.pk])).content.decode()
+    assert "12 to 15" in page and "Awaiting a child case" in page and "Customer" in page
+    assert "POCSO s.4 (punishment for penetrative sexual assault)" in page
+    response = client.post(reverse("raids:outcome_confirm", args=[executed.pk]))
+    assert response.status_code == 302
+    case = ProsecutionCase.objects.get(fir_number="88/2026")
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "A1" in page and "Arrested" in page
