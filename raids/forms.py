@@ -143,6 +143,7 @@ class TeamAddForm(forms.Form):
             Membership.objects.active()
             .filter(organisation__kind__in=_raid_join_kinds())
             .exclude(user_id__in=[raid.lead_id, raid.supervisor_id])
+            .exclude(user_id__in=raid.team.active().values("user_id"))
             .select_related("user", "organisation")
             .order_by("organisation__name", "user__full_name")
         )

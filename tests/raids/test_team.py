@@ -47,8 +47,20 @@ def test_media_and_mp_office_can_never_be_named(personas, key, org) -> None:
 
 def test_team_form_offers_no_media_or_mp_people(personas, login) -> None:
     raid = make_raid(personas, team=())
+    services.team_add(
+        actor=personas["ahtu_officer"],
+        raid=raid,
+        user=personas["cwc_member"],
+        organisation=personas["orgs"]["cwc"],
+        role=TeamRole.CWC_MEMBER,
+    )
     body = login(personas["ahtu_officer"]).get(raid.get_absolute_url()).content.decode()
-    assert personas["ngo_coordinator"].full_name in body
+    options = body[
+        body.index('name="membership"') : body.index("</select>", body.index('name="membership"'))
+    ]
+    assert personas["ngo_coordinator"].full_name in options
+    assert personas["cwc_member"].full_name not in options  # already on the team
+    assert personas["police_supervisor"].full_name not in options
     assert personas["media_member"].full_name not in body
     assert personas["mp_reviewer"].full_name not in body
 
