@@ -45,6 +45,9 @@ class Cap(StrEnum):
     RAID_OPEN = "raid.open"
     RAID_APPROVE = "raid.approve"
     RAID_JOIN = "raid.join"
+    RAID_LEAD = "raid.lead"
+    PROSECUTION_VIEW = "prosecution.view"
+    PROSECUTION_MANAGE = "prosecution.manage"
     MEETING_SCHEDULE = "meeting.schedule"
     MEETING_ATTEND = "meeting.attend"
     MINUTES_APPROVE = "minutes.approve"
@@ -102,6 +105,9 @@ POLICY: dict[Cap, tuple[tuple[str, str], ...]] = {
     Cap.RAID_OPEN: _pairs((OrgKind.POLICE,)),
     Cap.RAID_APPROVE: _pairs((OrgKind.POLICE,), str(Role.COORDINATOR)),
     Cap.RAID_JOIN: _pairs(SENSITIVE_KINDS),
+    Cap.RAID_LEAD: _pairs((OrgKind.POLICE,)),
+    Cap.PROSECUTION_VIEW: _pairs(SENSITIVE_KINDS),
+    Cap.PROSECUTION_MANAGE: _pairs((OrgKind.POLICE,)),
     Cap.MEETING_SCHEDULE: (CONVENOR,),
     Cap.MEETING_ATTEND: _pairs(PARTNER_KINDS),
     Cap.MINUTES_APPROVE: _pairs((OrgKind.MP_OFFICE,)),
@@ -132,6 +138,11 @@ CAP_LABELS: dict[Cap, Any] = {
     Cap.RAID_OPEN: _("Open a raid"),
     Cap.RAID_APPROVE: _("Approve a raid (police supervisor)"),
     Cap.RAID_JOIN: _("Be named on a raid team"),
+    Cap.RAID_LEAD: _(
+        "Lead a raid one is named lead of: team, tasks, checklist, briefing, execution, outcome"
+    ),
+    Cap.PROSECUTION_VIEW: _("Follow the prosecution cases of one's unit or raid team"),
+    Cap.PROSECUTION_MANAGE: _("Record prosecution cases, accused and their stages"),
     Cap.MEETING_SCHEDULE: _("Schedule meetings and draft minutes"),
     Cap.MEETING_ATTEND: _("Be invited to meetings and comment on minutes"),
     Cap.MINUTES_APPROVE: _("Approve or return minutes"),

@@ -19,6 +19,9 @@ class Command(BaseCommand):
 
         meetings_demo.build(people)
         demo_actions.build(people)
+        from raids import demo as raids_demo
+
+        raids_demo.build(people)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for person in demo.PEOPLE:
             if person.active:
