@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FtuConfig(AppConfig):
@@ -9,3 +10,7 @@ class FtuConfig(AppConfig):
 
     def ready(self) -> None:
         from ftu import audit  # noqa: F401  (registers the SQLite audit guard)
+        from ftu import navigation
+        from ftu.policy import Cap
+
+        navigation.register("audit:list", _("Audit log"), Cap.AUDIT_VIEW, order=95)

@@ -154,6 +154,11 @@ def maintenance() -> Iterator[None]:
                 with connection.cursor() as cur:
                     cur.execute("SET LOCAL ftu.audit_unlock = 'on'")
             yield
+            if connection.vendor == "postgresql":
+                # SET LOCAL lasts to the end of the *outer* transaction: lock again on leaving
+                # (after an error the savepoint's rollback has already undone it).
+                with connection.cursor() as cur:
+                    cur.execute("SET LOCAL ftu.audit_unlock = 'off'")
     finally:
         _unlocked.reset(token)
 

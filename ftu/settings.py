@@ -413,3 +413,7 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
+
+# --- audit kit (logging hygiene) -----------------------------------------------------------
+# Error reports (mail to ADMINS) hide exception messages, query values and the referer too.
+DEFAULT_EXCEPTION_REPORTER = "ftu.logging.ScrubbingExceptionReporter"

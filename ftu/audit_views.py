@@ -1,0 +1,41 @@
+"""The audit page of the convenor: the log, filtered, and "who accessed this" per object."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ftu import audit_selectors
+from ftu.access import requires
+from ftu.audit_filters import AuditFilter
+from ftu.policy import Cap
+
+PAGE_SIZE = 50
+# What audit.record writes: a model label and a primary key (both opaque, never identity).
+_OBJECT_TYPE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+_OBJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@requires(Cap.AUDIT_VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    filterset = AuditFilter(request.GET, queryset=audit_selectors.audit_events())
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "ftu/audit/list.html", {"filter": filterset, "page": page})
+
+
+@requires(Cap.AUDIT_VIEW, sample="audit_object")
+def audit_object(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
+    # The log outlives the objects it names, so the object itself is not looked up: the
+    # history of a deleted or purged row stays readable.
+    if not (_OBJECT_TYPE.match(object_type) and _OBJECT_ID.match(object_id)):
+        raise Http404
+    events = audit_selectors.audit_events_for_object(object_type, object_id)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ftu/audit/object.html",
+        {"page": page, "object_type": object_type, "object_id": object_id},
+    )
