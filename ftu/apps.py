@@ -9,8 +9,8 @@ class FtuConfig(AppConfig):
     verbose_name = "FTU Hub"
 
     def ready(self) -> None:
-        from ftu import audit  # noqa: F401  (registers the SQLite audit guard)
-        from ftu import navigation
+        # Importing ftu.audit registers the SQLite audit guard.
+        from ftu import audit, navigation  # noqa: F401
         from ftu.policy import Cap
 
         navigation.register("audit:list", _("Audit log"), Cap.AUDIT_VIEW, order=95)

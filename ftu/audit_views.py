@@ -7,6 +7,7 @@ import re
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from ftu import audit_selectors
 from ftu.access import requires
@@ -20,13 +21,17 @@ _OBJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 @requires(Cap.AUDIT_VIEW)
+@require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     filterset = AuditFilter(request.GET, queryset=audit_selectors.audit_events())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # django-filter drops an invalid filter and would show everything: show nothing instead.
+    events = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "ftu/audit/list.html", {"filter": filterset, "page": page})
 
 
 @requires(Cap.AUDIT_VIEW, sample="audit_object")
+@require_GET
 def audit_object(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
     # The log outlives the objects it names, so the object itself is not looked up: the
     # history of a deleted or purged row stays readable.
