@@ -51,6 +51,9 @@ def secret_model() -> Iterator[type[models.Model]]:
                 app_label = "ftu"
                 db_table = "ftu_test_secret"
 
+            def __str__(self) -> str:
+                return f"secret #{self.pk}"
+
     with connection.schema_editor() as editor:
         editor.create_model(Secret)
     try:
