@@ -116,7 +116,8 @@ class JsonFormatter(logging.Formatter):
 
 
 class ScrubbingExceptionReporterFilter(SafeExceptionReporterFilter):
-    """Error reports never show POST values or frame variables: they may hold identities."""
+    """Error reports never show POST values, cookies or frame variables: they may hold
+    identities or sessions."""
 
     def is_active(self, request: Any) -> bool:
         return True
@@ -125,6 +126,11 @@ class ScrubbingExceptionReporterFilter(SafeExceptionReporterFilter):
         if request is None:
             return {}
         return dict.fromkeys(request.POST, self.cleansed_substitute)
+
+    def get_safe_cookies(self, request: Any) -> dict[str, str]:
+        if request is None:
+            return {}
+        return dict.fromkeys(request.COOKIES, self.cleansed_substitute)
 
     def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> list[tuple[str, str]]:
         return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
