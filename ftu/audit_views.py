@@ -7,6 +7,7 @@ import re
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from ftu import audit_selectors
@@ -20,6 +21,13 @@ _OBJECT_TYPE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _OBJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
+def _object_url(object_type: str, object_id: str) -> str:
+    """The "who accessed this" page of an event's object, when it names one."""
+    if _OBJECT_TYPE.match(object_type) and _OBJECT_ID.match(object_id):
+        return reverse("audit:object", args=[object_type, object_id])
+    return ""
+
+
 @requires(Cap.AUDIT_VIEW)
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -27,6 +35,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     # django-filter drops an invalid filter and would show everything: show nothing instead.
     events = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.object_url = _object_url(event.object_type, event.object_id)  # type: ignore[attr-defined]
     return render(request, "ftu/audit/list.html", {"filter": filterset, "page": page})
 
 

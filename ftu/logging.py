@@ -53,6 +53,8 @@ class RedactingFilter(logging.Filter):
     """Scrub dict arguments and ``extra`` fields; drop request objects from records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, dict | list | tuple):
+            record.msg = redact(record.msg)
         if isinstance(record.args, dict):
             record.args = redact(record.args)
         elif isinstance(record.args, tuple):
@@ -117,7 +119,13 @@ class JsonFormatter(logging.Formatter):
 
 class ScrubbingExceptionReporterFilter(SafeExceptionReporterFilter):
     """Error reports never show POST values, cookies or frame variables: they may hold
-    identities or sessions."""
+    identities or sessions.  Settings holding URLs and hosts are hidden as well: REDIS_URL,
+    the broker, cache and channel-layer locations carry passwords."""
+
+    hidden_settings = re.compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|DSN|LOCATION|BROKER|HOSTS",
+        flags=re.IGNORECASE,
+    )
 
     def is_active(self, request: Any) -> bool:
         return True

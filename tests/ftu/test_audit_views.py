@@ -155,6 +155,15 @@ def test_list_query_count_does_not_grow_with_rows(
     assert len(few) <= 12
 
 
+def test_an_object_without_a_page_is_shown_without_a_link(
+    personas: dict[str, Any], login: Any
+) -> None:
+    audit.record(actor=None, action="test.odd", object_type="session", object_id="a/b c")
+    response = login(personas["convenor"]).get(reverse("audit:list"))
+    assert response.status_code == 200
+    assert "session a/b c" in response.content.decode()
+
+
 def test_pagination(personas: dict[str, Any], login: Any) -> None:
     for i in range(55):
         audit.record(actor=None, action=f"test.event{i}")

@@ -274,6 +274,19 @@ def test_rotation_moves_every_value_to_the_new_key(
     assert CANARY_NAME not in event.reason
 
 
+def test_rotation_warns_when_the_blind_index_key_is_a_field_key(settings: Any) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    settings.BLIND_INDEX_KEY = old  # the default: the last field key
+    err = StringIO()
+    call_command("rotate_field_keys", stdout=StringIO(), stderr=err)
+    assert "Set BLIND_INDEX_KEY to that key's value" in err.getvalue()
+    settings.BLIND_INDEX_KEY = "a-key-of-its-own-" + "z" * 30
+    err = StringIO()
+    call_command("rotate_field_keys", stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
 def test_without_rotation_dropping_the_old_key_loses_the_rows(
     secret_model: type[models.Model], settings: Any
 ) -> None:

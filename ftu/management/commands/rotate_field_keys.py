@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ftu.keyrotation import DEFAULT_BATCH, RotationError, rotate_all
@@ -24,6 +25,16 @@ class Command(BaseCommand):
         except RotationError as exc:
             # Batches before the failing one are committed and stay readable (old keys kept).
             raise CommandError(f"Rotation stopped: {exc}.") from exc
+        if settings.BLIND_INDEX_KEY in settings.FIELD_ENCRYPTION_KEYS:
+            # Blind indexes are HMACs under BLIND_INDEX_KEY, which defaults to the *oldest*
+            # field key: removing that key would silently stop every exact-match search.
+            self.stderr.write(
+                self.style.WARNING(
+                    "BLIND_INDEX_KEY is not set apart: it is one of FIELD_ENCRYPTION_KEYS. Set "
+                    "BLIND_INDEX_KEY to that key's value before removing it from "
+                    "FIELD_ENCRYPTION_KEYS, or blind-index searches will stop matching."
+                )
+            )
         for label, values in report.values.items():
             self.stdout.write(f"{label}: {report.rows[label]} rows, {values} values re-encrypted")
         self.stdout.write(
