@@ -230,6 +230,28 @@ def test_the_hash_covers_every_column_that_is_shown(personas: dict[str, Any]) ->
     assert audit.verify_chain().ok
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("remote_addr", "stored"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:DB8::1", "2001:db8::1"),
+        ("2001:db8:0:0:0:0:0:1", "2001:db8::1"),
+        ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+        ("010.1.1.1", None),  # ambiguous: not stored, and the write does not fail
+        ("unknown", None),
+        ("", None),
+    ],
+)
+def test_client_addresses_are_stored_as_hashed(remote_addr: str, stored: str | None) -> None:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", REMOTE_ADDR=remote_addr)
+    event = audit.record(actor=None, action="login.failed", request=request)
+    assert AuditEvent.objects.get(pk=event.pk).ip == stored
+    assert audit.verify_chain().ok
+
+
 @pg_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_keep_the_chain_valid() -> None:
