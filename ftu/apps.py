@@ -9,8 +9,8 @@ class FtuConfig(AppConfig):
     verbose_name = "FTU Hub"
 
     def ready(self) -> None:
-        # Importing ftu.audit registers the SQLite audit guard.
-        from ftu import audit, navigation  # noqa: F401
+        # Importing ftu.audit registers the SQLite audit guard; audit_anchor its hourly tick.
+        from ftu import audit, audit_anchor, navigation  # noqa: F401
         from ftu.policy import Cap
 
         navigation.register("audit:list", _("Audit log"), Cap.AUDIT_VIEW, order=95)

@@ -216,3 +216,45 @@ def test_the_log_is_in_the_convenors_menu_only(personas: dict[str, Any], login: 
 def test_post_is_refused(personas: dict[str, Any], login: Any) -> None:
     response = login(personas["convenor"]).post(reverse("audit:list"))
     assert response.status_code == 405
+
+
+def test_a_refused_page_is_audited(personas: dict[str, Any], login: Any) -> None:
+    media = personas["media_member"]
+    assert login(media).get(reverse("audit:list")).status_code == 403
+    event = AuditEvent.objects.get(action="access.denied")
+    assert (event.actor_id, event.object_type, event.object_id) == (media.pk, "url", "audit:list")
+    assert event.outcome == AuditEvent.Outcome.DENIED
+    assert event.request_id  # ties the row to the log lines of the request
+
+
+def test_an_object_page_outside_reach_is_audited(personas: dict[str, Any], login: Any) -> None:
+    url = reverse("audit:object", args=["agencies.organisation", "7"])
+    assert login(personas["outsider"]).get(url).status_code == 404
+    event = AuditEvent.objects.get(action="access.denied", actor=personas["outsider"])
+    assert event.reason == "object_id=7 object_type=agencies.organisation"
+    # A 404 raised by the view itself (visible_to, or no such row) is recorded too.
+    bad = reverse("audit:object", args=["no-dot", "7"])
+    assert login(personas["convenor"]).get(bad).status_code == 404
+    assert AuditEvent.objects.filter(
+        action="access.not_found", actor=personas["convenor"], object_id="audit:object"
+    ).exists()
+
+
+def test_anonymous_visits_are_not_audited(personas: dict[str, Any], login: Any) -> None:
+    login(None).get(reverse("audit:list"))
+    assert not AuditEvent.objects.filter(action__startswith="access.").exists()
+
+
+def test_the_hourly_anchor_logs_the_head(personas: dict[str, Any], caplog: Any) -> None:
+    import datetime as dt
+
+    from ftu.scheduling import run_tick
+
+    event = audit.record(actor=None, action="test.event")
+    at = timezone.now().replace(minute=0, second=0, microsecond=0)
+    with caplog.at_level("INFO", logger="ftu.audit.anchor"):
+        assert run_tick(at + dt.timedelta(minutes=1)) == []
+        assert not [r for r in caplog.records if r.name == "ftu.audit.anchor"]
+        assert run_tick(at) == []
+    (record,) = [r for r in caplog.records if r.name == "ftu.audit.anchor"]
+    assert record.getMessage() == f"audit anchor {event.seq}:{event.hash}"
