@@ -92,6 +92,30 @@ def test_a_row_rehashed_by_an_owner_breaks_the_next_link() -> None:
 
 
 @pytest.mark.django_db
+def test_a_chain_rewritten_from_the_edit_onwards_is_found_by_the_anchor() -> None:
+    # The hash is keyless: an owner can recompute every later row.  The head kept outside the
+    # database (the hourly anchor) is what still tells.
+    events = _chain()
+    anchor = f"{events[-1].seq}:{events[-1].hash}"
+    rows = list(AuditEvent.objects.order_by("seq"))
+    prev = rows[1].prev_hash
+    with as_table_owner() as cur:
+        for i, row in enumerate(rows[1:], start=1):
+            if i == 1:
+                row.reason = "rewritten"
+            row.prev_hash = prev
+            row.hash = audit.chain_hash(prev, row)
+            cur.execute(
+                "UPDATE ftu_auditevent SET reason = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+                [row.reason, row.prev_hash, row.hash, row.seq],
+            )
+            prev = row.hash
+    assert "intact" in _verify()
+    with pytest.raises(CommandError, match=rf"#{events[-1].seq}: the anchored head is different"):
+        _verify("--anchor", anchor)
+
+
+@pytest.mark.django_db
 def test_a_deleted_row_is_found() -> None:
     events = _chain()
     with audit.maintenance(), connection.cursor() as cur:
