@@ -164,15 +164,36 @@ def test_an_object_without_a_page_is_shown_without_a_link(
     assert "session a/b c" in response.content.decode()
 
 
-def test_pagination(personas: dict[str, Any], login: Any) -> None:
+def test_pages_go_back_by_sequence_and_keep_the_filters(
+    personas: dict[str, Any], login: Any
+) -> None:
     for i in range(55):
         audit.record(actor=None, action=f"test.event{i}")
+    audit.record(actor=None, action="other.event")
     client = login(personas["convenor"])
-    first = client.get(reverse("audit:list"))
-    second = client.get(reverse("audit:list"), {"page": 2})
+    first = client.get(reverse("audit:list"), {"action": "test."})
     assert len(first.context["page"]) == 50
+    older_url = first.context["older_url"]
+    assert "action=test." in older_url and "before=" in older_url
+    assert first.context["newest_url"] == ""
+    second = client.get(reverse("audit:list") + older_url)
     assert len(second.context["page"]) == 5
     assert set(_seqs(first)).isdisjoint(_seqs(second))
+    assert max(_seqs(second)) < min(_seqs(first))
+    assert second.context["older_url"] == ""
+    assert second.context["newest_url"] == "?action=test."
+    # A malformed cursor is ignored rather than an error.
+    assert client.get(reverse("audit:list"), {"before": "x"}).status_code == 200
+
+
+def test_the_object_page_is_paginated(personas: dict[str, Any], login: Any) -> None:
+    org = personas["orgs"]["ngo"]
+    for _ in range(55):
+        audit.record(actor=None, action="organisation.view", obj=org)
+    url = reverse("audit:object", args=["agencies.organisation", str(org.pk)])
+    client = login(personas["convenor"])
+    assert len(client.get(url).context["page"]) == 50
+    assert len(client.get(url, {"page": 2}).context["page"]) == 5
 
 
 def test_who_accessed_this_lists_only_that_object(personas: dict[str, Any], login: Any) -> None:
