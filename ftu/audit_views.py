@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,11 @@ PAGE_SIZE = 50
 # What audit.record writes: a model label and a primary key (both opaque, never identity).
 _OBJECT_TYPE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _OBJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def who_accessed_url(obj: Any) -> str:
+    """The "who accessed this" page of a model instance, for a convenor's link next to it."""
+    return _object_url(obj._meta.label_lower, str(obj.pk))
 
 
 def _object_url(object_type: str, object_id: str) -> str:

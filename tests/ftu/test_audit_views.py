@@ -205,6 +205,13 @@ def test_who_accessed_this_lists_only_that_object(personas: dict[str, Any], logi
     assert personas["cwc_member"].full_name in response.content.decode()
 
 
+def test_who_accessed_url_names_the_page_of_an_instance(personas: dict[str, Any]) -> None:
+    from ftu.audit_views import who_accessed_url
+
+    org = personas["orgs"]["ngo"]
+    assert who_accessed_url(org) == f"/audit/object/agencies.organisation/{org.pk}/"
+
+
 def test_who_accessed_this_outlives_the_object(personas: dict[str, Any], login: Any) -> None:
     # Nothing recorded, or the object is gone: still a page (the log is what is read).
     url = reverse("audit:object", args=["agencies.organisation", "999999"])
