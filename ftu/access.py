@@ -32,15 +32,46 @@ def requires(cap: Cap, *, sample: str | None = None, methods: tuple[str, ...] = 
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not can(request.user, cap):
+                _record_refusal(request, "access.denied", kwargs)
                 if sample is not None:
                     raise Http404
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                # Outside ``visible_to`` (or no such row): probing is worth knowing about.
+                _record_refusal(request, "access.not_found", kwargs)
+                raise
+            except PermissionDenied:
+                _record_refusal(request, "access.denied", kwargs)
+                raise
 
         wrapper.ftu_access = Access(cap=cap, sample=sample, methods=methods)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def _record_refusal(request: HttpRequest, action: str, kwargs: dict[str, Any]) -> None:
+    """Audit a refused request of a logged-in person (REFERENCE R30: failed authorisation).
+
+    The view's name and its URL arguments (opaque ids) say what was asked for; a failing
+    audit write fails the request (fail closed).
+    """
+    from ftu import audit
+    from ftu.models import AuditEvent
+
+    match = request.resolver_match
+    view_name = match.view_name if match is not None else request.path
+    audit.record(
+        actor=request.user,
+        action=action,
+        object_type="url",
+        object_id=view_name[:64],
+        reason=" ".join(f"{k}={v}" for k, v in sorted(kwargs.items())),
+        outcome=AuditEvent.Outcome.DENIED,
+        request=request,
+    )
 
 
 def public(view: V) -> V:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FtuConfig(AppConfig):
@@ -8,4 +9,8 @@ class FtuConfig(AppConfig):
     verbose_name = "FTU Hub"
 
     def ready(self) -> None:
-        from ftu import audit  # noqa: F401  (registers the SQLite audit guard)
+        # Importing ftu.audit registers the SQLite audit guard; audit_anchor its hourly tick.
+        from ftu import audit, audit_anchor, navigation  # noqa: F401
+        from ftu.policy import Cap
+
+        navigation.register("audit:list", _("Audit log"), Cap.AUDIT_VIEW, order=95)

@@ -9,16 +9,19 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from ftu.logging import request_id_var
 from ftu.models import AuditEvent
@@ -66,9 +69,21 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
+    """REMOTE_ADDR in the form the database gives back, or None when it is not an address.
+
+    The hash is computed before the row is stored: an address the column would rewrite
+    (upper-case IPv6, an uncompressed form) would later read as tampering, and one it
+    refuses would make the audit write, and with it the change, fail.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    raw = str(request.META.get("REMOTE_ADDR") or "")
+    try:
+        if ":" in raw:
+            return clean_ipv6_address(raw)
+        return str(ipaddress.IPv4Address(raw))
+    except (ValueError, ValidationError):
+        return None
 
 
 def record(
@@ -154,6 +169,11 @@ def maintenance() -> Iterator[None]:
                 with connection.cursor() as cur:
                     cur.execute("SET LOCAL ftu.audit_unlock = 'on'")
             yield
+            if connection.vendor == "postgresql":
+                # SET LOCAL lasts to the end of the *outer* transaction: lock again on leaving
+                # (after an error the savepoint's rollback has already undone it).
+                with connection.cursor() as cur:
+                    cur.execute("SET LOCAL ftu.audit_unlock = 'off'")
     finally:
         _unlocked.reset(token)
 

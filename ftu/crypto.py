@@ -164,11 +164,18 @@ ENCRYPTED_FIELD_CLASSES = (
 
 
 class _RefusedLookup(lookups.Lookup):
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        raise TypeError(
+    def _refuse(self) -> TypeError:
+        return TypeError(
             f"Lookup '{self.lookup_name}' is refused on an encrypted field; "
             "search a blind-index column instead."
         )
+
+    def get_prep_lookup(self) -> Any:
+        # Refuse when the filter is built, before the value is encrypted or even parsed.
+        raise self._refuse()
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        raise self._refuse()
 
 
 def _refuse_lookups() -> None:

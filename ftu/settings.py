@@ -421,3 +421,7 @@ AXES_VERBOSE = False
 # --- meetings ----------------------------------------------------------------------------
 # The hub's address, for links in invitation e-mails and calendar files sent from workers.
 FTU_BASE_URL = env.str("FTU_BASE_URL", default="http://localhost:8000").rstrip("/")
+
+# --- audit kit (logging hygiene) -----------------------------------------------------------
+# Error reports (mail to ADMINS) hide exception messages, query values and the referer too.
+DEFAULT_EXCEPTION_REPORTER = "ftu.logging.ScrubbingExceptionReporter"
