@@ -413,3 +413,15 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
+
+# --- accounts: invitations, enforced MFA, lockout (issue 3) --------------------------------
+# After the session limits (an expired session is logged out first), before no-store.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("ftu.middleware.SessionLimitsMiddleware") + 1,
+    "ftu.middleware.MFARequiredMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"),
+    "ftu.middleware.PreferredLanguageMiddleware",
+)
+INVITATION_VALID_HOURS = 72
