@@ -425,3 +425,5 @@ MIDDLEWARE.insert(
     "ftu.middleware.PreferredLanguageMiddleware",
 )
 INVITATION_VALID_HOURS = 72
+# allauth passes ``email=`` to authenticate(): tell axes where the account name is.
+AXES_USERNAME_CALLABLE = "agencies.adapters.axes_username"
