@@ -114,7 +114,7 @@ def mfa_enrolment_pending(user: object) -> bool:
     Those holding ``Cap.MFA_REQUIRED`` need a TOTP or WebAuthn authenticator (recovery codes
     alone do not count).  Only in the embedded demo may seeded demo users skip it.
     """
-    from allauth.mfa.utils import is_mfa_enabled
+    from allauth.mfa.models import Authenticator
 
     from ftu.policy import Cap, can
 
@@ -124,7 +124,11 @@ def mfa_enrolment_pending(user: object) -> bool:
         return False
     if not can(user, Cap.MFA_REQUIRED):  # type: ignore[arg-type]
         return False
-    return not is_mfa_enabled(user)  # type: ignore[arg-type]
+    return (
+        not Authenticator.objects.filter(user_id=user.pk)  # type: ignore[attr-defined]
+        .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        .exists()
+    )
 
 
 class MFARequiredMiddleware:

@@ -16,7 +16,7 @@ from agencies import services
 from agencies.models import Invitation, Membership, User, hash_token
 from ftu.models import AuditEvent
 from ftu.roles import Role
-from tests.agencies.helpers import PASSWORD, make_person
+from tests.agencies.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +282,9 @@ def test_a_weak_password_is_refused_and_nothing_is_created(
 def test_an_existing_account_must_log_in_then_joins(
     personas: dict[str, Any], client: Any, login: Any
 ) -> None:
-    _, token = invite(personas, actor="convenor", org="shelter", email=personas["ngo_counsellor"].email)
+    _, token = invite(
+        personas, actor="convenor", org="shelter", email=personas["ngo_counsellor"].email
+    )
     response = accept_post(client, token)
     assert response.status_code == 200
     assert "Log in first" in response.content.decode()
@@ -338,9 +340,7 @@ def test_there_is_no_open_sign_up(client: Any, db: Any) -> None:
 # --- withdrawing and the pending list ------------------------------------------------------------
 
 
-def test_coordinator_withdraws_a_pending_invitation(
-    personas: dict[str, Any], login: Any
-) -> None:
+def test_coordinator_withdraws_a_pending_invitation(personas: dict[str, Any], login: Any) -> None:
     invitation, _ = invite(personas)
     client = login(personas["ngo_coordinator"])
     listing = client.get(f"/partners/people/?organisation={personas['orgs']['ngo'].pk}")
@@ -354,10 +354,15 @@ def test_coordinator_withdraws_a_pending_invitation(
     assert "asha.new@example.org" not in listing.content.decode()
 
 
-@pytest.mark.parametrize("key", ["shelter_coordinator", "ngo_counsellor", "outsider", "media_member"])
+@pytest.mark.parametrize(
+    "key", ["shelter_coordinator", "ngo_counsellor", "outsider", "media_member"]
+)
 def test_others_cannot_withdraw_it(personas: dict[str, Any], login: Any, key: str) -> None:
     invitation, _ = invite(personas)
-    assert login(personas[key]).post(f"/partners/invitations/{invitation.pk}/revoke/").status_code == 404
+    assert (
+        login(personas[key]).post(f"/partners/invitations/{invitation.pk}/revoke/").status_code
+        == 404
+    )
     invitation.refresh_from_db()
     assert invitation.state == Invitation.State.PENDING
 
