@@ -8,6 +8,7 @@ row.  Every other write in the hub goes through a service.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allauth.mfa import signals as mfa_signals
@@ -22,6 +23,11 @@ from ftu.models import AuditEvent
 @receiver(user_logged_in, dispatch_uid="agencies.audit_login")
 def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit.record(actor=user, action="auth.login", obj=user, request=request)
+    if request is not None and hasattr(request, "session"):
+        # The 12-hour limit (ftu.middleware.SessionLimitsMiddleware) counts from log-in.
+        now = int(time.time())
+        request.session["ftu_started"] = now
+        request.session["ftu_seen"] = now
     if request is not None and user.preferred_language:
         # ftu.middleware.PreferredLanguageMiddleware turns this into the language cookie.
         request.ftu_login_language = user.preferred_language
