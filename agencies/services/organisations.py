@@ -105,6 +105,8 @@ def organisation_set_active(
     """Deactivate (or reactivate) a partner.  Deactivating ends its members' sessions."""
     if not can(actor, Cap.ORGANISATION_MANAGE):
         raise PermissionDenied
+    if not active and organisation.memberships.filter(user=actor, is_active=True).exists():
+        raise ValidationError(_("You cannot deactivate your own organisation."))
     with transaction.atomic():
         updated = Organisation.objects.filter(pk=organisation.pk, is_active=not active).update(
             is_active=active, updated=timezone.now()
@@ -115,8 +117,6 @@ def organisation_set_active(
                 if active
                 else _("This organisation is already deactivated.")
             )
-        if not active and organisation.memberships.filter(user=actor, is_active=True).exists():
-            raise ValidationError(_("You cannot deactivate your own organisation."))
         audit.record(
             actor=actor,
             action="organisation.activate" if active else "organisation.deactivate",

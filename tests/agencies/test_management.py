@@ -112,7 +112,9 @@ def test_convenor_deactivates_and_reactivates_an_organisation(
     assert not shelter.is_active
     # its people lose access; it leaves the directory but the convenor can still open it
     assert login(personas["shelter_staff"]).get("/").status_code == 403
-    assert shelter.name not in client.get("/partners/").content.decode()
+    directory = client.get("/partners/").content.decode()
+    listed, _, deactivated = directory.partition("Deactivated organisations")
+    assert shelter.name not in listed and shelter.name in deactivated
     assert client.get(f"/partners/{shelter.pk}/edit/").status_code == 200
     assert client.post(f"/partners/{shelter.pk}/active/", {"active": "1"}).status_code == 302
     shelter.refresh_from_db()
