@@ -108,20 +108,30 @@ def test_ending_another_session_from_the_sessions_page(personas: dict[str, Any])
     assert phone.get("/").status_code == 302
 
 
-def _listen(user_id: int) -> tuple[Any, str]:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(user_id), channel)
-    return layer, channel
+def _revocations_during(user_id: int, action: Any) -> list[dict[str, Any]]:
+    """Run ``action`` while listening on the person's group, as their socket would.
 
-
-def _received(layer: Any, channel: str) -> dict[str, Any]:
+    One event loop for subscribe, action and receive: the Redis pub/sub layer only
+    delivers to channels created in the loop that subscribed.
+    """
     import asyncio
 
-    async def get() -> dict[str, Any]:
-        return await asyncio.wait_for(layer.receive(channel), timeout=1)
+    from asgiref.sync import sync_to_async
 
-    return async_to_sync(get)()
+    async def run() -> list[dict[str, Any]]:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(user_group(user_id), channel)
+        await sync_to_async(action)()
+        received = []
+        try:
+            received.append(await asyncio.wait_for(layer.receive(channel), timeout=2))
+        except TimeoutError:
+            pass
+        await layer.group_discard(user_group(user_id), channel)
+        return received
+
+    return async_to_sync(run)()
 
 
 @pytest.mark.parametrize("how", ["membership", "person", "organisation"])
@@ -131,19 +141,23 @@ def test_deactivation_ends_sessions_and_sockets_at_once(
     user, secret = make_person(personas["orgs"]["shelter"])
     client = full_login(user.email, secret)
     assert client.get("/").status_code == 200
-    layer, channel = _listen(user.pk)
-    with django_capture_on_commit_callbacks(execute=True):
-        if how == "membership":
-            services.membership_deactivate(
-                actor=personas["shelter_coordinator"], membership=user.memberships.get()
-            )
-        elif how == "person":
-            services.person_deactivate(actor=personas["convenor"], person=user)
-        else:
-            services.organisation_set_active(
-                actor=personas["convenor"], organisation=personas["orgs"]["shelter"], active=False
-            )
-    assert _received(layer, channel) == {"type": "account.revoked"}
+
+    def deactivate() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            if how == "membership":
+                services.membership_deactivate(
+                    actor=personas["shelter_coordinator"], membership=user.memberships.get()
+                )
+            elif how == "person":
+                services.person_deactivate(actor=personas["convenor"], person=user)
+            else:
+                services.organisation_set_active(
+                    actor=personas["convenor"],
+                    organisation=personas["orgs"]["shelter"],
+                    active=False,
+                )
+
+    assert _revocations_during(user.pk, deactivate) == [{"type": "account.revoked"}]
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
