@@ -8,6 +8,7 @@ from agencies.services.invitations import (
     invitation_accept,
     invitation_create,
     invitation_for_token,
+    invitation_refused,
     invitation_revoke,
 )
 from agencies.services.organisations import (
@@ -27,6 +28,7 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "invitation_for_token",
+    "invitation_refused",
     "invitation_revoke",
     "membership_deactivate",
     "membership_update",

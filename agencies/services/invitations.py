@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from agencies.models import Invitation, Membership, Organisation, User, hash_token
 from agencies.permissions import can_manage_members
 from ftu import audit
+from ftu.models import AuditEvent
 from ftu.policy import forget
 from ftu.roles import Role
 
@@ -45,9 +46,10 @@ class InvitationUnusable(Exception):  # noqa: N818 - reads as a state, like Http
     #: unknown links are 404; links that existed but can no longer be used are 410 Gone
     STATUS = {"unknown": 404}
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, invitation: Invitation | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.invitation = invitation
 
     @property
     def message(self) -> str:
@@ -62,13 +64,13 @@ def _check_usable(invitation: Invitation | None) -> Invitation:
     if invitation is None:
         raise InvitationUnusable("unknown")
     if invitation.state == Invitation.State.ACCEPTED:
-        raise InvitationUnusable("used")
+        raise InvitationUnusable("used", invitation)
     if invitation.state == Invitation.State.REVOKED:
-        raise InvitationUnusable("revoked")
+        raise InvitationUnusable("revoked", invitation)
     if invitation.is_expired:
-        raise InvitationUnusable("expired")
+        raise InvitationUnusable("expired", invitation)
     if not invitation.organisation.is_active:
-        raise InvitationUnusable("organisation_inactive")
+        raise InvitationUnusable("organisation_inactive", invitation)
     return invitation
 
 
@@ -190,13 +192,40 @@ def invitation_accept(
     actor: User | None = None,
     full_name: str = "",
     password: str = "",
+    language: str = "",
 ) -> User:
     """Use an invitation once: create the person (or, logged in, add the membership).
 
     Without ``actor`` a new account is made with ``password`` (Django's validators); an
     address that already has an account must log in first and accept as ``actor``.  The
-    invitation row is locked, so two tabs cannot both use it.
+    invitation row is locked, so two tabs cannot both use it.  A refused use of a link that
+    exists (used, expired, withdrawn) is audited on its own, after the rollback.
     """
+    try:
+        return _accept(
+            token=token, actor=actor, full_name=full_name, password=password, language=language
+        )
+    except InvitationUnusable as exc:
+        invitation_refused(exc, actor=actor)
+        raise
+
+
+def invitation_refused(exc: InvitationUnusable, *, actor: User | None = None) -> None:
+    """Audit an attempt to use a link that exists but can no longer be used."""
+    if exc.invitation is not None:
+        audit.record(
+            actor=actor,
+            action="invitation.refused",
+            obj=exc.invitation,
+            organisation=exc.invitation.organisation,
+            reason=exc.reason,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+
+
+def _accept(
+    *, token: str, actor: User | None, full_name: str, password: str, language: str
+) -> User:
     with transaction.atomic():
         invitation = _check_usable(
             Invitation.objects.select_for_update()
@@ -222,7 +251,9 @@ def invitation_accept(
             user = User(
                 email=invitation.email,
                 full_name=(full_name or invitation.full_name).strip(),
-                preferred_language=settings.LANGUAGE_CODE,
+                preferred_language=language
+                if language in dict(settings.LANGUAGES)
+                else settings.LANGUAGE_CODE,
             )
             validate_password(password, user=user)
             user.set_password(password)
@@ -255,7 +286,7 @@ def invitation_accept(
             pk=invitation.pk, state=Invitation.State.PENDING
         ).update(state=Invitation.State.ACCEPTED, accepted=now, accepted_by=user)
         if not updated:  # pragma: no cover - the row lock makes this unreachable
-            raise InvitationUnusable("used")
+            raise InvitationUnusable("used", invitation)
         audit.record(
             actor=user,
             action="invitation.accept",

@@ -22,6 +22,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_for_token(token)
     except services.InvitationUnusable as exc:
+        if request.method == "POST":  # not on GET: mail scanners open links too
+            services.invitation_refused(exc, actor=request.user)
         return render(
             request, "agencies/join_unusable.html", {"message": exc.message}, status=exc.status
         )
@@ -38,6 +40,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 actor=request.user if logged_in else None,
                 full_name="" if form is None else form.cleaned_data["full_name"],
                 password="" if form is None else form.cleaned_data["password1"],
+                language=getattr(request, "LANGUAGE_CODE", ""),
             )
         except services.InvitationUnusable as exc:
             return render(

@@ -218,6 +218,17 @@ def test_a_used_link_says_it_was_used(personas: dict[str, Any], client: Any) -> 
     assert response.status_code == 410
     assert "already been used" in response.content.decode()
     assert User.objects.filter(email="asha.new@example.org").count() == 1
+    refused = AuditEvent.objects.get(action="invitation.refused")
+    assert (refused.reason, refused.outcome) == ("used", AuditEvent.Outcome.DENIED)
+
+
+def test_the_new_persons_language_is_the_one_they_joined_in(
+    personas: dict[str, Any], client: Any
+) -> None:
+    _, token = invite(personas)
+    client.cookies["django_language"] = "hi"
+    accept_post(client, token)
+    assert User.objects.get(email="asha.new@example.org").preferred_language == "hi"
 
 
 def test_an_expired_link_says_it_expired(personas: dict[str, Any], client: Any) -> None:
