@@ -186,6 +186,8 @@ def test_accepting_creates_the_person_and_membership_then_they_can_log_in(
     page = client.get(f"/partners/join/{token}/")
     assert page.status_code == 200
     assert "asha.new@example.org" in page.content.decode()
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"]
     response = accept_post(client, token)
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
