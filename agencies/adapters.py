@@ -23,3 +23,20 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return decrypt_str(encrypted_text)
+
+
+def axes_username(request: HttpRequest | None, credentials: dict | None = None) -> str | None:
+    """The account a log-in attempt is about, for django-axes' per-account lockout.
+
+    allauth authenticates with ``email=`` (not the form's ``login`` field), so axes'
+    default lookup finds nothing and would lock by IP alone — locking out a whole police
+    station behind one NAT.  Lower-cased so that case variants count as one account.
+    """
+    value = ""
+    if credentials:
+        value = credentials.get("email") or credentials.get("username") or ""
+    if not value and request is not None:
+        data = getattr(request, "data", None) or request.POST
+        value = data.get("login", "") or data.get("username", "")
+    value = str(value).strip().lower()
+    return value or None

@@ -17,3 +17,6 @@ class AgenciesConfig(AppConfig):
         register("actions:feed", _("Actions"), Cap.ACTION_FEED, order=60)
         register_kind(actions.KIND_POSTED, actions.LABEL_POSTED, group="action")
         register_kind(actions.KIND_COMMENTED, actions.LABEL_COMMENTED, group="action")
+        from agencies import signals  # noqa: F401 - connects the receivers
+
+        register("agencies:team", _("People"), Cap.MEMBER_INVITE, order=92)

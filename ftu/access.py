@@ -74,7 +74,17 @@ def _record_refusal(request: HttpRequest, action: str, kwargs: dict[str, Any]) -
     )
 
 
-def public(view: V) -> V:
-    """Reachable without logging in (health checks, invitation acceptance)."""
-    view.ftu_access = Access(cap=None, public=True)  # type: ignore[attr-defined]
-    return view
+def public(
+    view: V | None = None, *, sample: str | None = None, methods: tuple[str, ...] = ("GET",)
+) -> Any:
+    """Reachable without logging in (health checks, invitation acceptance).
+
+    ``@public`` or ``@public(sample="name")`` when the URL carries an argument (the matrix
+    then builds it with that sample and expects 200 for everyone).
+    """
+
+    def decorator(v: V) -> V:
+        v.ftu_access = Access(cap=None, public=True, sample=sample, methods=methods)  # type: ignore[attr-defined]
+        return v
+
+    return decorator(view) if view is not None else decorator

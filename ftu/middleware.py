@@ -82,3 +82,111 @@ class SessionLimitsMiddleware:
             if now - last >= 60 or "ftu_seen" not in session:
                 session["ftu_seen"] = now
         return self.get_response(request)
+
+
+# URL names a person who must enrol in MFA may still reach: enrolment itself, the re-auth
+# step allauth asks for before adding an authenticator, leaving, and switching language.
+MFA_ENROLMENT_URL_NAMES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_list_webauthn",
+        "mfa_reauthenticate_webauthn",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_authenticate",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_login",
+        "account_logout",
+        "set_language",
+        "healthz",
+        "readyz",
+    }
+)
+
+
+def mfa_enrolment_pending(user: object) -> bool:
+    """Whether this person must enrol an authenticator before using the hub.
+
+    Those holding ``Cap.MFA_REQUIRED`` need a TOTP or WebAuthn authenticator (recovery codes
+    alone do not count).  Only in the embedded demo may seeded demo users skip it.
+    """
+    from allauth.mfa.models import Authenticator
+
+    from ftu.policy import Cap, can
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if settings.FTU_DEMO_SKIP_MFA and getattr(user, "is_demo", False):
+        return False
+    if not can(user, Cap.MFA_REQUIRED):  # type: ignore[arg-type]
+        return False
+    return (
+        not Authenticator.objects.filter(user_id=user.pk)  # type: ignore[attr-defined]
+        .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        .exists()
+    )
+
+
+class MFARequiredMiddleware:
+    """Until enrolled, a person who must use MFA reaches only the enrolment pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._allowed(request) or not mfa_enrolment_pending(getattr(request, "user", None)):
+            return self.get_response(request)
+        from django.contrib import messages
+        from django.urls import reverse
+        from django.utils.translation import gettext as _
+
+        target = reverse("mfa_index")
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        if request.method == "GET":
+            messages.warning(
+                request,
+                _(
+                    "Set up two-factor authentication first: your role can see information "
+                    "that puts children at risk if an account is taken over."
+                ),
+            )
+        return redirect(target)
+
+    @staticmethod
+    def _allowed(request: HttpRequest) -> bool:
+        from django.urls import Resolver404, resolve
+
+        if request.path_info.startswith(settings.STATIC_URL):
+            return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return True  # the 404 page shows nothing
+        return match.url_name in MFA_ENROLMENT_URL_NAMES
+
+
+class PreferredLanguageMiddleware:
+    """At log-in, switch the interface to the person's preferred language (cookie)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        language = getattr(request, "ftu_login_language", None)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=False,
+            )
+        return response

@@ -12,16 +12,24 @@ class ContextWordsValidator:
 
     WORDS = ("ftu", "police", "pocso", "password", "meerut", "hub", "cwc", "ngo")
 
+    #: letters that must remain once the site's words are taken out
+    MIN_OTHER_LETTERS = 6
+
     def validate(self, password: str, user: object | None = None) -> None:
         lowered = password.lower()
-        words = {*self.WORDS, settings.FTU_DISTRICT.lower()}
-        stripped = "".join(ch for ch in lowered if ch.isalpha())
+        words = sorted({*self.WORDS, settings.FTU_DISTRICT.lower()}, key=len, reverse=True)
+        rest = lowered
         for word in words:
-            if word and (stripped == word or (word in lowered and len(stripped) <= len(word) + 4)):
-                raise ValidationError(
-                    _("This password is built on a word people would guess for this site."),
-                    code="password_context_word",
-                )
+            if word:
+                rest = rest.replace(word, " ")
+        if rest == lowered:
+            return
+        # "meerutpolice2025", "Password@123": the site's words plus digits and symbols.
+        if sum(ch.isalpha() for ch in rest) < self.MIN_OTHER_LETTERS:
+            raise ValidationError(
+                _("This password is built on a word people would guess for this site."),
+                code="password_context_word",
+            )
 
     def get_help_text(self) -> str:
         return _("Your password cannot be built on the district's or the site's name.")

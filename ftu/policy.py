@@ -36,6 +36,7 @@ class Cap(StrEnum):
     ORGANISATION_MANAGE = "organisation.manage"
     MEMBER_INVITE = "member.invite"
     MEMBER_INVITE_ANY_ORG = "member.invite_any_org"
+    PERSON_DEACTIVATE = "person.deactivate"
     AUDIT_VIEW = "audit.view"
     CASE_CREATE = "case.create"
     CASE_LIST = "case.list"
@@ -93,6 +94,7 @@ POLICY: dict[Cap, tuple[tuple[str, str], ...]] = {
     Cap.ORGANISATION_MANAGE: (CONVENOR,),
     Cap.MEMBER_INVITE: ((ANY, str(Role.COORDINATOR)),),
     Cap.MEMBER_INVITE_ANY_ORG: (CONVENOR,),
+    Cap.PERSON_DEACTIVATE: (CONVENOR,),
     Cap.AUDIT_VIEW: (CONVENOR,),
     Cap.CASE_CREATE: _pairs((OrgKind.POLICE, *CARE_KINDS)),
     Cap.CASE_LIST: _pairs((OrgKind.POLICE, *CARE_KINDS, OrgKind.MEDICAL, OrgKind.LEGAL_AID))
@@ -129,6 +131,7 @@ CAP_LABELS: dict[Cap, Any] = {
     Cap.ORGANISATION_MANAGE: _("Add and edit partner organisations"),
     Cap.MEMBER_INVITE: _("Invite people to one's own organisation"),
     Cap.MEMBER_INVITE_ANY_ORG: _("Invite people to any organisation"),
+    Cap.PERSON_DEACTIVATE: _("Deactivate a person's account everywhere"),
     Cap.AUDIT_VIEW: _("Read the audit log"),
     Cap.CASE_CREATE: _("Record a child case"),
     Cap.CASE_LIST: _("List the child cases one holds or is referred"),

@@ -425,3 +425,16 @@ FTU_BASE_URL = env.str("FTU_BASE_URL", default="http://localhost:8000").rstrip("
 # --- audit kit (logging hygiene) -----------------------------------------------------------
 # Error reports (mail to ADMINS) hide exception messages, query values and the referer too.
 DEFAULT_EXCEPTION_REPORTER = "ftu.logging.ScrubbingExceptionReporter"
+# --- accounts: invitations, enforced MFA, lockout (issue 3) --------------------------------
+# After the session limits (an expired session is logged out first), before no-store.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("ftu.middleware.SessionLimitsMiddleware") + 1,
+    "ftu.middleware.MFARequiredMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"),
+    "ftu.middleware.PreferredLanguageMiddleware",
+)
+INVITATION_VALID_HOURS = 72
+# allauth passes ``email=`` to authenticate(): tell axes where the account name is.
+AXES_USERNAME_CALLABLE = "agencies.adapters.axes_username"

@@ -42,10 +42,26 @@ def _unlock_audit_for_flush() -> Any:
     TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
 
 
+def enrol_totp(user: Any) -> str:
+    """Give ``user`` a real TOTP authenticator through allauth's API; returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
 @pytest.fixture
 def personas(db: Any) -> dict[str, Any]:
-    """The Meerut-like world: organisations under ``personas['orgs']``, people by key."""
-    return demo.build(password=None, demo=False)
+    """The Meerut-like world: organisations under ``personas['orgs']``, people by key.
+
+    Every persona is enrolled in TOTP (the hub lets people who must use MFA reach nothing
+    else until they are); tests of enrolment itself make their own unenrolled person.
+    """
+    people = demo.build(password=None, demo=False)
+    for key in PERSONAS:
+        enrol_totp(people[key])
+    return people
 
 
 @pytest.fixture

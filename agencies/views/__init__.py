@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from agencies import selectors, services
 from agencies.filters import DirectoryFilter
 from agencies.forms import ProfileForm
+from agencies.permissions import can_manage_members
 from ftu.access import requires
 from ftu.policy import Cap, can
 
@@ -27,6 +28,10 @@ def directory(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "public_only": not can(request.user, Cap.DIRECTORY_VIEW_ALL),
+            "can_manage": can(request.user, Cap.ORGANISATION_MANAGE),
+            "deactivated": selectors.organisations_manageable_by(request.user).filter(
+                is_active=False
+            ),
         },
     )
 
@@ -40,6 +45,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organisation": organisation,
             "show_people": can(request.user, Cap.DIRECTORY_VIEW_ALL),
+            "can_manage": can(request.user, Cap.ORGANISATION_MANAGE),
+            "can_manage_members": can_manage_members(request.user, organisation),
         },
     )
 
