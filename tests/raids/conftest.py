@@ -6,6 +6,7 @@ import pytest
 
 from agencies.models import Membership, User
 from ftu.roles import Role
+from tests.conftest import enrol_totp
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def other_supervisor(personas: dict[str, Any]) -> User:
     Membership.objects.create(
         user=user, organisation=personas["orgs"]["ps_kotwali"], role=Role.COORDINATOR
     )
+    enrol_totp(user)  # police must use MFA: an unenrolled one would only reach enrolment
     return user
 
 
