@@ -413,3 +413,44 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
+
+# --- notifications ---
+from celery.schedules import crontab  # noqa: E402
+
+# Absolute links in e-mail and SMS (no trailing slash).
+FTU_SITE_URL = env.str("FTU_SITE_URL", default="http://127.0.0.1:8000")
+# The outbox: attempts before giving up, and backoff base/cap in seconds (base · 2^(n-1)).
+FTU_OUTBOX_MAX_ATTEMPTS = env.int("FTU_OUTBOX_MAX_ATTEMPTS", default=6)
+FTU_OUTBOX_RETRY_BASE = env.int("FTU_OUTBOX_RETRY_BASE", default=60)
+FTU_OUTBOX_RETRY_MAX = env.int("FTU_OUTBOX_RETRY_MAX", default=3600)
+FTU_OUTBOX_LEASE = 300  # a claimed message is re-tried by the sweep if its worker died
+# SMS: console in the demo; production names the HTTP gateway backend and its settings.
+FTU_SMS_BACKEND = env.str(
+    "FTU_SMS_BACKEND",
+    default=(
+        "notifications.sms.HttpGatewayBackend" if PRODUCTION else "notifications.sms.ConsoleBackend"
+    ),
+)
+FTU_SMS_GATEWAY_URL = env.str("FTU_SMS_GATEWAY_URL", default="")
+FTU_SMS_GATEWAY_TOKEN = env.str("FTU_SMS_GATEWAY_TOKEN", default="")
+FTU_SMS_SENDER_ID = env.str("FTU_SMS_SENDER_ID", default="FTUHUB")
+FTU_SMS_GATEWAY_TIMEOUT = 10
+if PRODUCTION and FTU_SMS_BACKEND.endswith("HttpGatewayBackend") and not FTU_SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("FTU_SMS_GATEWAY_URL is required for the HTTP SMS gateway.")
+# Websocket replay: at most this many rows per hello (the client then reads the inbox).
+FTU_NOTIFY_REPLAY_MAX = 1000
+# How often (at most) an open socket re-checks its session and account, on ping.
+FTU_SOCKET_RECHECK_SECONDS = 60
+# The embedded ticker (a thread in the server process) replaces beat when Celery is eager.
+FTU_EMBEDDED_TICK = env.bool(
+    "FTU_EMBEDDED_TICK", default=not PRODUCTION and CELERY_TASK_ALWAYS_EAGER
+)
+CELERY_BEAT_SCHEDULE = {
+    "tick-every-minute": {"task": "ftu.tick", "schedule": 60.0},
+    "outbox-every-minute": {"task": "notifications.process_outbox", "schedule": 60.0},
+    # CELERY_TIMEZONE is Asia/Kolkata: 08:00 IST.
+    "digest-daily-0800-ist": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
