@@ -291,9 +291,13 @@ def enqueue_digests(now: datetime.datetime | None = None) -> int:
         return 0
     day = local.date().isoformat()
     people = (
-        User.objects.filter(is_active=True, notifications__read_at__isnull=True)
+        # A subquery, not ``notifications__read_at__isnull``: that LEFT JOIN would also match
+        # people with no notification at all.
+        User.objects.filter(
+            is_active=True,
+            id__in=Notification.objects.unread().values("recipient_id"),
+        )
         .exclude(delivery_settings__digest=False)
-        .distinct()
         .values_list("id", flat=True)
     )
     rows = [
