@@ -424,19 +424,22 @@ FTU_OUTBOX_MAX_ATTEMPTS = env.int("FTU_OUTBOX_MAX_ATTEMPTS", default=6)
 FTU_OUTBOX_RETRY_BASE = env.int("FTU_OUTBOX_RETRY_BASE", default=60)
 FTU_OUTBOX_RETRY_MAX = env.int("FTU_OUTBOX_RETRY_MAX", default=3600)
 FTU_OUTBOX_LEASE = 300  # a claimed message is re-tried by the sweep if its worker died
-# SMS: console in the demo; production names the HTTP gateway backend and its settings.
-FTU_SMS_BACKEND = env.str(
-    "FTU_SMS_BACKEND",
-    default=(
-        "notifications.sms.HttpGatewayBackend" if PRODUCTION else "notifications.sms.ConsoleBackend"
-    ),
-)
+# SMS: console in the demo; in production the HTTP gateway when FTU_SMS_GATEWAY_URL is set,
+# otherwise "disabled" (every SMS fails visibly on the convenor's outbox page).
 FTU_SMS_GATEWAY_URL = env.str("FTU_SMS_GATEWAY_URL", default="")
 FTU_SMS_GATEWAY_TOKEN = env.str("FTU_SMS_GATEWAY_TOKEN", default="")
 FTU_SMS_SENDER_ID = env.str("FTU_SMS_SENDER_ID", default="FTUHUB")
 FTU_SMS_GATEWAY_TIMEOUT = 10
-if PRODUCTION and FTU_SMS_BACKEND.endswith("HttpGatewayBackend") and not FTU_SMS_GATEWAY_URL:
-    raise ImproperlyConfigured("FTU_SMS_GATEWAY_URL is required for the HTTP SMS gateway.")
+FTU_SMS_BACKEND = env.str(
+    "FTU_SMS_BACKEND",
+    default=(
+        "notifications.sms.ConsoleBackend"
+        if not PRODUCTION
+        else "notifications.sms.HttpGatewayBackend"
+        if FTU_SMS_GATEWAY_URL
+        else "notifications.sms.DisabledBackend"
+    ),
+)
 # Websocket replay: at most this many rows per hello (the client then reads the inbox).
 FTU_NOTIFY_REPLAY_MAX = 1000
 # How often (at most) an open socket re-checks its session and account, on ping.

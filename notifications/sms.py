@@ -4,6 +4,7 @@
 - ``notifications.sms.HttpGatewayBackend`` (production): POSTs JSON to the gateway in
   ``FTU_SMS_GATEWAY_URL`` with ``FTU_SMS_GATEWAY_TOKEN`` as a bearer token and
   ``FTU_SMS_SENDER_ID`` as the DLT sender id.
+- ``notifications.sms.DisabledBackend``: production without a gateway; every SMS fails.
 - ``notifications.sms.LocmemBackend`` (tests): keeps messages in ``sms.outbox``.
 
 Messages come only from the fixed templates in ``notifications.delivery``: no free text,
@@ -36,6 +37,13 @@ class ConsoleBackend(BaseBackend):
     def send(self, *, to: str, text: str) -> None:
         sys.stdout.write(f"SMS to {to}: {text}\n")
         sys.stdout.flush()
+
+
+class DisabledBackend(BaseBackend):
+    """Production without a gateway: refuse, so the failure shows on the outbox page."""
+
+    def send(self, *, to: str, text: str) -> None:
+        raise SMSError("no SMS gateway configured")
 
 
 class LocmemBackend(BaseBackend):
