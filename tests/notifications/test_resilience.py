@@ -154,7 +154,7 @@ def test_an_event_caused_through_one_server_reaches_a_socket_on_the_other(
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
             base = f"http://127.0.0.1:{port_a}"
             page = opener.open(  # noqa: S310
-                urllib.request.Request(
+                urllib.request.Request(  # noqa: S310 - loopback http only
                     base + reverse("notifications:preferences"),
                     headers={"Cookie": f"sessionid={session}"},
                 ),
@@ -163,7 +163,7 @@ def test_an_event_caused_through_one_server_reaches_a_socket_on_the_other(
             token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
             assert token, "no CSRF token on the preferences page"
             csrf = next(c.value for c in jar if c.name == "csrftoken")
-            request = urllib.request.Request(
+            request = urllib.request.Request(  # noqa: S310 - loopback http only
                 base + reverse("notifications:send_test"),
                 data=urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)}).encode(),
                 headers={
