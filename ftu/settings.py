@@ -448,6 +448,9 @@ FTU_SOCKET_RECHECK_SECONDS = 60
 FTU_EMBEDDED_TICK = env.bool(
     "FTU_EMBEDDED_TICK", default=not PRODUCTION and CELERY_TASK_ALWAYS_EAGER
 )
+if REDIS_URL:
+    # The pub/sub layer plus a pipelined fan-out for notify() (notifications/layers.py).
+    CHANNEL_LAYERS["default"]["BACKEND"] = "notifications.layers.RedisPubSubBatchChannelLayer"
 CELERY_BEAT_SCHEDULE = {
     "tick-every-minute": {"task": "ftu.tick", "schedule": 60.0},
     "outbox-every-minute": {"task": "notifications.process_outbox", "schedule": 60.0},

@@ -4,9 +4,10 @@ Protocol (JSON text frames, at most ``MAX_FRAME`` bytes; anything else closes th
 
 client → server
   ``{"type": "hello", "last_id": N}``  once, after opening: N is the last notification id the
-  page has seen (0 or null: none).  The server replays every stored row with id > N, oldest
-  first, then ``{"type": "synced", "last_id": M, "unread": U, "truncated": bool}``, then
-  streams live ones.
+  page has seen.  The server replays every stored row with id > N, oldest first (``null``:
+  no baseline, nothing replayed — the inbox page shows history), then
+  ``{"type": "synced", "last_id": M, "unread": U, "truncated": bool}``, then streams live
+  ones.
   ``{"type": "ping"}``  keep-alive; answered with ``{"type": "pong"}``.  At most once a
   minute a ping also re-checks that the session and the account are still valid.
 
@@ -57,9 +58,11 @@ def _may_connect(user: Any) -> bool:
 
 
 @database_sync_to_async
-def _replay(user: Any, after_id: int) -> tuple[list[dict[str, Any]], int, int, bool]:
+def _replay(user: Any, after_id: int | None) -> tuple[list[dict[str, Any]], int, int, bool]:
     from notifications import selectors
 
+    if after_id is None:
+        return [], selectors.latest_id(user), selectors.unread_count(user), False
     limit = settings.FTU_NOTIFY_REPLAY_MAX
     rows = selectors.notifications_after(user, after_id, limit=limit)
     last = rows[-1].id if rows else max(after_id, selectors.latest_id(user))
@@ -146,10 +149,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "hello" and not self.synced:
-            last_id = content.get("last_id", 0)
-            if last_id is None:
-                last_id = 0
-            if isinstance(last_id, bool) or not isinstance(last_id, int) or last_id < 0:
+            last_id = content.get("last_id")
+            if last_id is not None and (
+                isinstance(last_id, bool) or not isinstance(last_id, int) or last_id < 0
+            ):
                 await self.close(code=CLOSE_MALFORMED)
                 return
             await self._hello(last_id)
@@ -158,8 +161,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         else:
             await self.close(code=CLOSE_MALFORMED)
 
-    async def _hello(self, last_id: int) -> None:
-        rows, last, unread, truncated = await _replay(self.user, last_id)
+    async def _hello(self, last_id: int | None) -> None:
+        if last_id is None:  # no baseline: start from now
+            rows, last, unread, truncated = await _replay(self.user, None)
+            last_id = last
+        else:
+            rows, last, unread, truncated = await _replay(self.user, last_id)
         self.last_sent = last_id
         for payload in rows:
             await self._send_notification(payload)

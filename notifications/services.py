@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.groups import user_group
 from notifications.kinds import get_kind
+from notifications.layers import group_send_many
 from notifications.models import Notification, Urgency
 
 logger = logging.getLogger(__name__)
@@ -94,11 +95,15 @@ def push(payloads: list[tuple[int, dict[str, Any]]]) -> None:
 
 
 async def _push_all(layer: Any, payloads: list[tuple[int, dict[str, Any]]]) -> None:
-    # The first failure propagates: with the layer down, one timeout instead of one each.
-    for recipient_id, payload in payloads:
-        await layer.group_send(
-            user_group(recipient_id), {"type": "notify", "notification": payload}
-        )
+    # One pipelined burst on Redis (notifications.layers); the first failure propagates:
+    # with the layer down, one timeout instead of one per recipient.
+    await group_send_many(
+        layer,
+        [
+            (user_group(recipient_id), {"type": "notify", "notification": payload})
+            for recipient_id, payload in payloads
+        ],
+    )
 
 
 def revoke_sockets(user_id: int) -> None:

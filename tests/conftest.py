@@ -91,6 +91,8 @@ def channel_layer_spy(monkeypatch: pytest.MonkeyPatch) -> Any:
     from channels_redis.core import RedisChannelLayer
     from channels_redis.pubsub import RedisPubSubLoopLayer
 
+    from notifications.layers import RedisPubSubBatchChannelLayer
+
     sent: list[tuple[str, dict[str, Any]]] = []
     violations: list[str] = []
 
@@ -111,6 +113,20 @@ def channel_layer_spy(monkeypatch: pytest.MonkeyPatch) -> Any:
     for cls in (InMemoryChannelLayer, RedisChannelLayer, RedisPubSubLoopLayer):
         wrap(cls, "send")
         wrap(cls, "group_send")
+
+    # The batched fan-out publishes without group_send: spy on it too.
+    original_many = RedisPubSubBatchChannelLayer.group_send_many
+
+    async def spy_many(self: Any, messages: list[tuple[str, Any]]) -> Any:
+        for group, message in messages:
+            problem = _channel_message_problem(message)
+            if problem:
+                violations.append(f"group_send_many({group!r}): {problem}")
+                raise AssertionError(f"channel-layer message refused: {problem}")
+            sent.append((group, message))
+        return await original_many(self, messages)
+
+    monkeypatch.setattr(RedisPubSubBatchChannelLayer, "group_send_many", spy_many)
     yield sent
     assert violations == [], violations
 

@@ -249,3 +249,15 @@ async def test_oversized_message_closes_with_1009(personas: dict[str, Any]) -> N
     big = json.dumps({"type": "hello", "last_id": 0, "pad": "x" * (64 * 1024)})
     await comm.send_to(text_data=big)
     assert (await comm.receive_output(timeout=2)) == {"type": "websocket.close", "code": 1009}
+
+
+async def test_hello_without_a_baseline_replays_nothing_and_reports_the_latest_id(
+    personas: dict[str, Any],
+) -> None:
+    user = personas["ngo_coordinator"]
+    ids = await _notify([user], 2)
+    comm = await _open(user, last_id=None)
+    received, synced = await _until_synced(comm)
+    assert received == []
+    assert synced["last_id"] == ids[-1] and synced["unread"] == 2
+    await comm.disconnect()
