@@ -81,6 +81,16 @@ async def client_worker(port: int, sessions: list[str], expect: int, timeout: fl
     sem = asyncio.Semaphore(50)
 
     async def open_one(session: str) -> Any:
+        for attempt in range(5):
+            try:
+                return await _open(session)
+            except (OSError, AssertionError, Exception):  # noqa: B014 - retried, then raised
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(1 + attempt)
+        raise RuntimeError("unreachable")
+
+    async def _open(session: str) -> Any:
         async with sem:
             ws = await connect(
                 f"ws://127.0.0.1:{port}/ws/notifications/",
@@ -202,10 +212,11 @@ def make_people(count: int) -> tuple[list[Any], list[str]]:
 
 
 def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    bin_dir = Path(sys.executable).parent
     if kind == "uvicorn":
         cmd = [
-            str(bin_dir / "uvicorn"),
+            sys.executable,
+            "-m",
+            "uvicorn",
             "ftu.asgi:application",
             "--host",
             "127.0.0.1",
@@ -222,7 +233,7 @@ def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
             "--no-access-log",
         ]
     else:
-        cmd = [str(bin_dir / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+        cmd = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
         cmd.append("ftu.asgi:application")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
     deadline = time.monotonic() + 30
@@ -454,6 +465,11 @@ def main() -> None:
                     flush=True,
                 )
             if not args.no_rate:
+                # A fresh server: the 1000 sockets just dropped are still being cleaned up.
+                proc.terminate()
+                proc.wait(timeout=30)
+                port = free_port()
+                proc = start_server(server, port, env)
                 per["rate"] = rate_mode(server, port, people, sessions, args.seconds)
                 held = [
                     r["rate"]

@@ -107,12 +107,20 @@ def test_an_event_caused_through_one_server_reaches_a_socket_on_the_other(
     client.force_login(user)
     session = client.cookies["sessionid"].value
 
-    bin_dir = Path(sys.executable).parent
     port_a, port_b = _free_port(), _free_port()
     servers = [
         # One of each server: the channel layer, not the server, carries the event across.
         subprocess.Popen(  # noqa: S603
-            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port_a), "ftu.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port_a),
+                "ftu.asgi:application",
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -120,7 +128,9 @@ def test_an_event_caused_through_one_server_reaches_a_socket_on_the_other(
         ),
         subprocess.Popen(  # noqa: S603
             [
-                str(bin_dir / "uvicorn"),
+                sys.executable,
+                "-m",
+                "uvicorn",
                 "--host",
                 "127.0.0.1",
                 "--port",
