@@ -17,6 +17,22 @@ from tests.notifications.conftest import communicator, session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+async def _close_sync_thread_connections() -> Any:
+    """The consumers read through the shared sync thread: close its connection afterwards,
+    or the next test without database access trips over it in ``close_old_connections``."""
+    yield
+    from django.db import connections
+
+    def forget() -> None:
+        for alias in connections:
+            if hasattr(connections._connections, alias):
+                getattr(connections._connections, alias).close()
+                delattr(connections._connections, alias)
+
+    await sync_to_async(forget)()
+
+
 @sync_to_async
 def _cookie(user: Any) -> str:
     return session_cookie(user)
