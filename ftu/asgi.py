@@ -18,8 +18,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from ftu.routing import websocket_urlpatterns  # noqa: E402
+from notifications import ticker  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -27,3 +28,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+    # The embedded default has no beat: the first request starts the minute ticker in this
+    # process (once; off in production, with a real worker, and in tests).
+    if not ticker.started:
+        ticker.start()
+    return await router(scope, receive, send)

@@ -418,13 +418,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
 
-# --- meetings ----------------------------------------------------------------------------
-# The hub's address, for links in invitation e-mails and calendar files sent from workers.
-FTU_BASE_URL = env.str("FTU_BASE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- audit kit (logging hygiene) -----------------------------------------------------------
 # Error reports (mail to ADMINS) hide exception messages, query values and the referer too.
 DEFAULT_EXCEPTION_REPORTER = "ftu.logging.ScrubbingExceptionReporter"
+
 # --- accounts: invitations, enforced MFA, lockout (issue 3) --------------------------------
 # After the session limits (an expired session is logged out first), before no-store.
 MIDDLEWARE.insert(
@@ -438,3 +436,50 @@ MIDDLEWARE.insert(
 INVITATION_VALID_HOURS = 72
 # allauth passes ``email=`` to authenticate(): tell axes where the account name is.
 AXES_USERNAME_CALLABLE = "agencies.adapters.axes_username"
+
+# --- notifications ---
+from celery.schedules import crontab  # noqa: E402
+
+# The hub's address for absolute links in e-mail, SMS and calendar files (no trailing slash).
+FTU_SITE_URL = env.str("FTU_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The outbox: attempts before giving up, and backoff base/cap in seconds (base · 2^(n-1)).
+FTU_OUTBOX_MAX_ATTEMPTS = env.int("FTU_OUTBOX_MAX_ATTEMPTS", default=6)
+FTU_OUTBOX_RETRY_BASE = env.int("FTU_OUTBOX_RETRY_BASE", default=60)
+FTU_OUTBOX_RETRY_MAX = env.int("FTU_OUTBOX_RETRY_MAX", default=3600)
+FTU_OUTBOX_LEASE = 300  # a claimed message is re-tried by the sweep if its worker died
+# SMS: console in the demo; in production the HTTP gateway when FTU_SMS_GATEWAY_URL is set,
+# otherwise "disabled" (every SMS fails visibly on the convenor's outbox page).
+FTU_SMS_GATEWAY_URL = env.str("FTU_SMS_GATEWAY_URL", default="")
+FTU_SMS_GATEWAY_TOKEN = env.str("FTU_SMS_GATEWAY_TOKEN", default="")
+FTU_SMS_SENDER_ID = env.str("FTU_SMS_SENDER_ID", default="FTUHUB")
+FTU_SMS_GATEWAY_TIMEOUT = 10
+FTU_SMS_BACKEND = env.str(
+    "FTU_SMS_BACKEND",
+    default=(
+        "notifications.sms.ConsoleBackend"
+        if not PRODUCTION
+        else "notifications.sms.HttpGatewayBackend"
+        if FTU_SMS_GATEWAY_URL
+        else "notifications.sms.DisabledBackend"
+    ),
+)
+# Websocket replay: at most this many rows per hello (the client then reads the inbox).
+FTU_NOTIFY_REPLAY_MAX = 1000
+# How often (at most) an open socket re-checks its session and account, on ping.
+FTU_SOCKET_RECHECK_SECONDS = 60
+# The embedded ticker (a thread in the server process) replaces beat when Celery is eager.
+FTU_EMBEDDED_TICK = env.bool(
+    "FTU_EMBEDDED_TICK", default=not PRODUCTION and CELERY_TASK_ALWAYS_EAGER
+)
+if REDIS_URL:
+    # The pub/sub layer plus a pipelined fan-out for notify() (notifications/layers.py).
+    CHANNEL_LAYERS["default"]["BACKEND"] = "notifications.layers.RedisPubSubBatchChannelLayer"
+CELERY_BEAT_SCHEDULE = {
+    "tick-every-minute": {"task": "ftu.tick", "schedule": 60.0},
+    "outbox-every-minute": {"task": "notifications.process_outbox", "schedule": 60.0},
+    # CELERY_TIMEZONE is Asia/Kolkata: 08:00 IST.
+    "digest-daily-0800-ist": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}

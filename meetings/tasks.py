@@ -24,7 +24,7 @@ def send_meeting_invitations(meeting_id: int, user_ids: list[int], updated: bool
     meeting = Meeting.objects.filter(pk=meeting_id).select_related("chair").first()
     if meeting is None:
         return 0
-    base_url = getattr(settings, "FTU_BASE_URL", "")
+    base_url = settings.FTU_SITE_URL
     sent = 0
     for person in User.objects.filter(pk__in=user_ids, is_active=True):
         language = person.preferred_language or settings.LANGUAGE_CODE

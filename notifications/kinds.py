@@ -17,13 +17,24 @@ class Kind:
     label: Any
     urgent: bool = False
     group: str = ""  # the fragment family a page refreshes on (referral, raid, meeting, action)
+    # False for kinds that must never leave the hub by e-mail or SMS (e.g. outbox failures,
+    # which would otherwise loop through the outbox that failed).
+    external: bool = True
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register_kind(code: str, label: Any, *, urgent: bool = False, group: str = "") -> Kind:
-    kind = Kind(code=code, label=label, urgent=urgent, group=group or code.split(".", 1)[0])
+def register_kind(
+    code: str, label: Any, *, urgent: bool = False, group: str = "", external: bool = True
+) -> Kind:
+    kind = Kind(
+        code=code,
+        label=label,
+        urgent=urgent,
+        group=group or code.split(".", 1)[0],
+        external=external,
+    )
     KINDS[code] = kind
     return kind
 

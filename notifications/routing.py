@@ -1,3 +1,9 @@
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

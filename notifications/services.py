@@ -12,10 +12,14 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from notifications.groups import user_group
 from notifications.kinds import get_kind
+from notifications.layers import group_send_many
 from notifications.models import Notification, Urgency
 
 logger = logging.getLogger(__name__)
@@ -74,16 +78,32 @@ def notify(
 
 
 def push(payloads: list[tuple[int, dict[str, Any]]]) -> None:
-    """Ring each recipient's doorbell.  A failure loses nothing: the rows are stored."""
+    """Ring each recipient's doorbell.  A failure loses nothing: the rows are stored.
+
+    All sends go through ONE ``async_to_sync`` hop: each hop runs a fresh event loop, and the
+    pub/sub layer keeps a Redis connection per loop, so a hop per recipient would open a
+    connection per recipient (measured: the difference between 1000 sockets served in tens
+    of milliseconds and in hundreds; see bench/README.md).
+    """
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not payloads:
         return
-    send = async_to_sync(layer.group_send)
-    for recipient_id, payload in payloads:
-        try:
-            send(user_group(recipient_id), {"type": "notify", "notification": payload})
-        except Exception:  # noqa: BLE001 - Redis down must never fail the caller
-            logger.warning("notification push failed; clients will catch up on reconnect")
+    try:
+        async_to_sync(_push_all)(layer, payloads)
+    except Exception:  # noqa: BLE001 - Redis down must never fail the caller
+        logger.warning("notification push failed; clients will catch up on reconnect")
+
+
+async def _push_all(layer: Any, payloads: list[tuple[int, dict[str, Any]]]) -> None:
+    # One pipelined burst on Redis (notifications.layers); the first failure propagates:
+    # with the layer down, one timeout instead of one per recipient.
+    await group_send_many(
+        layer,
+        [
+            (user_group(recipient_id), {"type": "notify", "notification": payload})
+            for recipient_id, payload in payloads
+        ],
+    )
 
 
 def revoke_sockets(user_id: int) -> None:
@@ -102,3 +122,82 @@ def revoke_sockets(user_id: int) -> None:
             logger.warning("socket revocation push failed")
 
     transaction.on_commit(_send)
+
+
+# --- the inbox ---------------------------------------------------------------------------
+
+
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark one of the actor's own notifications read (idempotent).
+
+    The caller fetched ``notification`` through ``visible_to(actor)``; checked again here.
+    """
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def notifications_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread notification of the actor read.  Returns how many changed."""
+    return Notification.objects.visible_to(actor).unread().update(read_at=timezone.now())
+
+
+def notify_test(*, actor: Any) -> list[Notification]:
+    """Send the person a test notification through every channel they chose.
+
+    Lets a person check their bell, e-mail and SMS set-up; also the event the two-process
+    test causes through one server and receives through the other.
+    """
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    with transaction.atomic():
+        return notify(
+            recipients=[actor],
+            kind="notifications.test",
+            title=gettext("Test notification"),
+            url=reverse("notifications:preferences"),
+        )
+
+
+def preferences_save(
+    *,
+    actor: Any,
+    kinds: dict[str, tuple[bool, bool]],
+    quiet_start: Any,
+    quiet_end: Any,
+    digest: bool,
+) -> None:
+    """Store the actor's delivery choices.  ``kinds``: code → (e-mail, SMS).
+
+    SMS is kept only for urgent kinds and only when the person has a phone number.
+    """
+    from ftu import audit
+    from notifications.kinds import get_kind
+    from notifications.models import DeliverySettings, KindPreference
+
+    if (quiet_start is None) != (quiet_end is None):
+        raise ValidationError(_("Give both ends of the quiet hours, or neither."))
+    wants_sms = any(sms for _email, sms in kinds.values())
+    if wants_sms and not actor.phone:
+        raise ValidationError(_("Add a phone number to your profile to receive SMS."))
+    with transaction.atomic():
+        DeliverySettings.objects.update_or_create(
+            user=actor,
+            defaults={"quiet_start": quiet_start, "quiet_end": quiet_end, "digest": digest},
+        )
+        for code, (email, sms) in kinds.items():
+            kind = get_kind(code)
+            KindPreference.objects.update_or_create(
+                user=actor, kind=code, defaults={"email": email, "sms": sms and kind.urgent}
+            )
+        audit.record(
+            actor=actor,
+            action="notifications.preferences",
+            obj=actor,
+            fields=["email", "sms", "quiet_hours", "digest"],
+        )

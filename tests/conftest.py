@@ -75,3 +75,93 @@ def login(client: Client) -> Any:
         return c
 
     return _login
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+# The only messages that may travel through the channel layer, and their exact keys.
+CHANNEL_MESSAGE_KEYS = {
+    "notify": {"type", "notification"},
+    "account.revoked": {"type"},
+    "readyz.ping": {"type"},
+}
+NOTIFICATION_PAYLOAD_KEYS = {"id", "kind", "urgency", "title", "link"}
+
+
+def _channel_message_problem(message: Any) -> str | None:
+    if not isinstance(message, dict):
+        return f"not a dict: {type(message).__name__}"
+    kind = message.get("type")
+    allowed = CHANNEL_MESSAGE_KEYS.get(kind)
+    if allowed is None:
+        return f"type {kind!r} is not allowed"
+    if set(message) != allowed:
+        return f"{kind}: keys {sorted(message)} != {sorted(allowed)}"
+    if kind == "notify":
+        payload = message["notification"]
+        if not isinstance(payload, dict) or set(payload) != NOTIFICATION_PAYLOAD_KEYS:
+            return f"notification payload keys {sorted(payload)} not allowed"
+        if not isinstance(payload["id"], int) or not all(
+            isinstance(payload[k], str) for k in ("kind", "urgency", "title", "link")
+        ):
+            return "notification payload has a value of the wrong type"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def channel_layer_spy(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every message sent through any channel layer in the suite is checked (R20).
+
+    Wraps ``send`` and ``group_send`` of the in-memory, Redis and Redis pub/sub layers.
+    A message outside the allow-list raises (and, since pushes swallow layer errors so that
+    Redis down never fails a write, the violation is also recorded and fails the test at
+    teardown).  Yields the list of ``(group, message)`` sent with ``group_send``.
+    """
+    from channels.layers import InMemoryChannelLayer
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubLoopLayer
+
+    from notifications.layers import RedisPubSubBatchChannelLayer
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+    violations: list[str] = []
+
+    def wrap(cls: type, name: str) -> None:
+        original = getattr(cls, name)
+
+        async def spy(self: Any, target: str, message: Any) -> Any:
+            problem = _channel_message_problem(message)
+            if problem:
+                violations.append(f"{cls.__name__}.{name}({target!r}): {problem}")
+                raise AssertionError(f"channel-layer message refused: {problem}")
+            if name == "group_send":
+                sent.append((target, message))
+            return await original(self, target, message)
+
+        monkeypatch.setattr(cls, name, spy)
+
+    for cls in (InMemoryChannelLayer, RedisChannelLayer, RedisPubSubLoopLayer):
+        wrap(cls, "send")
+        wrap(cls, "group_send")
+
+    # The batched fan-out publishes without group_send: spy on it too.
+    original_many = RedisPubSubBatchChannelLayer.group_send_many
+
+    async def spy_many(self: Any, messages: list[tuple[str, Any]]) -> Any:
+        for group, message in messages:
+            problem = _channel_message_problem(message)
+            if problem:
+                violations.append(f"group_send_many({group!r}): {problem}")
+                raise AssertionError(f"channel-layer message refused: {problem}")
+            sent.append((group, message))
+        return await original_many(self, messages)
+
+    monkeypatch.setattr(RedisPubSubBatchChannelLayer, "group_send_many", spy_many)
+    yield sent
+    assert violations == [], violations
+
+
+@pytest.fixture(autouse=True)
+def _no_embedded_ticker(settings: Any) -> None:
+    """Tests drive the tick themselves: the ASGI app must not start the ticker thread."""
+    settings.FTU_EMBEDDED_TICK = False
