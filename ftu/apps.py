@@ -9,3 +9,6 @@ class FtuConfig(AppConfig):
 
     def ready(self) -> None:
         from ftu import audit  # noqa: F401  (registers the SQLite audit guard)
+        from ftu.metrics import connect_celery_signals
+
+        connect_celery_signals()
