@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+"""Prove the deployment files are not stale: run the production stack from them, here.
+
+It reads the ``ExecStart=`` and ``Environment=`` lines of deploy/systemd/ftu-*.service,
+maps the install paths onto this checkout (/srv/ftu -> here, /run, /var/lib, /etc -> a
+temporary directory), and starts gunicorn (WSGI pages), uvicorn (ASGI websockets), the
+Celery worker and Celery beat on free loopback ports with FTU_ENV=production against the
+local PostgreSQL (a throwaway database) and Redis (own key prefix).  It then talks to the
+tiers the way nginx does (``Host``, ``X-Forwarded-Proto: https``, ``X-Real-IP``; the only
+local override is that there is no TLS in front), so production's redirects, ``__Host-``
+cookies, CSRF origin checks, MFA and the Origin check on sockets all stay on.
+
+Each check is one function in STEPS.  A check that needs work not merged yet reports
+NOT RUN with the reason (never a pass): today that is the notification round trip, which
+needs the notifications websocket consumer and a page that notifies.
+
+    .venv/bin/python deploy/smoke.py            # used by .ci/run after the PostgreSQL suite
+    SMOKE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+    SMOKE_REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python deploy/smoke.py --keep-logs
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UNITS = ROOT / "deploy" / "systemd"
+HOST = "ftu-smoke.test"  # ALLOWED_HOSTS for the run; never resolved, sent as Host only
+ORIGIN = f"https://{HOST}"
+PASSWORD = secrets.token_urlsafe(18)
+EMAIL = "convenor@smoke.ftu.invalid"
+
+
+# --- unit files ---------------------------------------------------------------------------
+def unit_values(unit: Path, key: str) -> list[str]:
+    """Every value of ``key=`` in the [Service] section (continuation lines joined)."""
+    values, section, pending = [], "", ""
+    for raw in unit.read_text().splitlines():
+        line = pending + raw.strip()
+        pending = ""
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and line.startswith(f"{key}="):
+            values.append(line[len(key) + 1 :])
+    return values
+
+
+def substitute(word: str, env: dict[str, str], paths: dict[str, str]) -> str:
+    """systemd's ${VAR} and %H, then the install paths mapped onto this machine."""
+
+    def var(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise SystemExit(f"unit file uses ${{{name}}}, which the env template lacks")
+        return env[name]
+
+    word = re.sub(r"\$\{([A-Z0-9_]+)\}", var, word).replace("%H", socket.gethostname())
+    for install, local in sorted(paths.items(), key=lambda kv: -len(kv[0])):
+        if word == install or word.startswith(install + "/"):
+            return local + word[len(install) :]
+    return word
+
+
+def command_of(unit: Path, env: dict[str, str], paths: dict[str, str]) -> list[str]:
+    lines = unit_values(unit, "ExecStart")
+    if len(lines) != 1:
+        raise SystemExit(f"{unit.name}: expected exactly one ExecStart= line")
+    return [substitute(w, env, paths) for w in shlex.split(lines[0].lstrip("-@+!"))]
+
+
+def environment_of(unit: Path, env: dict[str, str], paths: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for line in unit_values(unit, "Environment"):
+        for item in shlex.split(line):
+            key, _, value = item.partition("=")
+            out[key] = substitute(value, env, paths)
+    return out
+
+
+def template_keys() -> set[str]:
+    text = (ROOT / "deploy" / "ftu.env.example").read_text()
+    return set(re.findall(r"^#?([A-Z][A-Z0-9_]*)=", text, re.MULTILINE))
+
+
+# --- small HTTP/websocket clients that behave like nginx in front -----------------------
+@dataclass
+class Browser:
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        headers = {
+            "Host": HOST,
+            "X-Forwarded-Proto": "https",
+            "X-Real-IP": "192.0.2.10",
+            "User-Agent": "ftu-smoke/1",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = ORIGIN
+            headers["Referer"] = ORIGIN + path
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        for name, value in resp.getheaders():
+            if name.lower() == "set-cookie":
+                cookie, _, attrs = value.partition(";")
+                key, _, val = cookie.partition("=")
+                if "max-age=0" in attrs.lower() or val in ("", '""'):
+                    self.cookies.pop(key.strip(), None)  # a deletion
+                    continue
+                if "secure" not in attrs.lower():
+                    raise Failed(f"cookie {key} is not Secure in production")
+                self.cookies[key.strip()] = val.strip()
+        conn.close()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, text
+
+    def form_token(self, html: str) -> str:
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        if not match:
+            raise Failed("no CSRF token in the form")
+        return match.group(1)
+
+
+def totp(secret: str, at: float | None = None, digits: int = 6, period: int = 30) -> str:
+    """RFC 6238 (SHA-1), as allauth's authenticator apps compute it."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = int((at or time.time()) // period)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
+
+
+# --- the stack ----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    tmp: Path
+    env: dict[str, str]
+    paths: dict[str, str]
+    web_port: int
+    ws_port: int
+    admin_url: str
+    db_name: str
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    totp_secret: str = ""
+    websocket_routes: int = 0
+
+    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        t0 = time.monotonic()
+        try:
+            return self._manage(*args, check=check)
+        finally:
+            print(f"   manage.py {args[0]}: {time.monotonic() - t0:.1f} s")
+
+    def _manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check and result.returncode != 0:
+            raise Failed(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result
+
+    def start(self, name: str) -> None:
+        unit = UNITS / f"ftu-{name}.service"
+        env = {**self.env, **environment_of(unit, self.env, self.paths)}
+        for value in env.values():
+            if value.startswith(str(self.tmp / "run")):
+                Path(value).mkdir(parents=True, exist_ok=True)
+        cmd = command_of(unit, self.env, self.paths)
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(  # noqa: S603 - from our own unit file
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        print(f"   started {name}: {' '.join(cmd)}")
+
+    def alive(self, name: str) -> None:
+        proc = self.procs[name]
+        if proc.poll() is not None:
+            raise Failed(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.tmp / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def wait_http(self, name: str, port: int, path: str = "/healthz", timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.alive(name)
+            try:
+                status, _, _ = Browser(port).request("GET", path)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise Failed(f"{name} did not answer {path} in {timeout:g} s:\n{self.log_tail(name)}")
+
+    def stop(self) -> None:
+        for proc in reversed(list(self.procs.values())):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                print(f"   {name} ignored SIGTERM for 20 s: killing it")
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def admin_sql(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def prepare(args: argparse.Namespace) -> Stack:
+    tmp = Path(tempfile.mkdtemp(prefix="ftu-smoke-"))
+    tag = f"{os.getpid()}_{secrets.token_hex(3)}"
+    db_name = f"ftu_smoke_{tag}"
+    admin_url = args.database_url
+    parts = urllib.parse.urlsplit(admin_url)
+    database_url = urllib.parse.urlunsplit(parts._replace(path="/" + db_name))
+    from cryptography.fernet import Fernet
+
+    web_port, ws_port, worker_metrics = free_port(), free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FTU_", "DJANGO_", "CELERY_", "PROMETHEUS_"))
+        and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"}
+    }
+    env.update(
+        {
+            "FTU_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": HOST,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": args.redis_url,
+            "FTU_CHANNEL_PREFIX": f"smoke{tag}",
+            "EMAIL_URL": "consolemail://",
+            "FTU_DATA_DIR": str(tmp / "data"),
+            "FTU_MEDIA_ROOT": str(tmp / "data" / "uploads"),
+            "FTU_TRUSTED_PROXIES": "127.0.0.1,::1",
+            "FTU_METRICS_ALLOWED_IPS": "192.0.2.10",  # the address our "nginx" forwards
+            "FTU_METRICS_WORKER_ADDR": f"127.0.0.1:{worker_metrics}",
+            "DB_POOL_MAX": "4",
+            "LOG_LEVEL": "WARNING",
+            # unit-file variables
+            "FTU_WEB_BIND": f"127.0.0.1:{web_port}",
+            "FTU_WEB_WORKERS": "2",
+            "FTU_WS_HOST": "127.0.0.1",
+            "FTU_WS_PORT": str(ws_port),
+            "FTU_WS_WORKERS": "1",
+            "FTU_WORKER_CONCURRENCY": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    missing = sorted(k for k in env if k.startswith("FTU_") and k not in template_keys())
+    if missing:
+        raise SystemExit(f"deploy/ftu.env.example lacks {missing}")
+    paths = {
+        "/srv/ftu": str(ROOT),
+        "/run": str(tmp / "run"),
+        "/var/lib/ftu": str(tmp / "data"),
+        "/var/lib/ftu-beat": str(tmp / "beat"),
+        "/etc/ftu": str(tmp / "etc"),
+    }
+    for sub in ("run", "data", "beat", "etc"):
+        (tmp / sub).mkdir()
+    return Stack(tmp, env, paths, web_port, ws_port, admin_url, db_name)
+
+
+# --- the checks ---------------------------------------------------------------------------
+def step_database(stack: Stack) -> str:
+    admin_sql(stack.admin_url, f'CREATE DATABASE "{stack.db_name}"')
+    stack.manage("check", "--deploy", "--fail-level", "WARNING")
+    stack.manage("migrate", "--noinput")
+    stack.manage("collectstatic", "--noinput")
+    out = stack.manage(
+        "shell",
+        "-c",
+        "from agencies import demo; from allauth.mfa.totp.internal.auth import TOTP, "
+        "generate_totp_secret\n"
+        f"world = demo.build(password={PASSWORD!r}, demo=False)\n"
+        "user = world['convenor']\n"
+        f"user.email = {EMAIL!r}; user.save(update_fields=['email'])\n"
+        "secret = generate_totp_secret(); TOTP.activate(user, secret)\n"
+        "from ftu.routing import websocket_urlpatterns\n"
+        "print(len(websocket_urlpatterns), secret)",
+    )
+    routes, stack.totp_secret = out.stdout.strip().splitlines()[-1].split()
+    stack.websocket_routes = int(routes)
+    return f"database {stack.db_name} migrated, demo world + MFA for the convenor"
+
+
+def step_start(stack: Stack) -> str:
+    for name in ("web", "ws", "worker", "beat"):
+        stack.start(name)
+    stack.wait_http("web", stack.web_port)
+    stack.wait_http("ws", stack.ws_port)
+    return f"web :{stack.web_port}, ws :{stack.ws_port}, worker and beat running"
+
+
+def step_readyz(stack: Stack) -> str:
+    for name, port in (("web", stack.web_port), ("ws", stack.ws_port)):
+        status, headers, body = Browser(port).request("GET", "/readyz")
+        check(status == 200, f"{name} /readyz: {status} {body}")
+        check(json.loads(body)["status"] == "ok", 'json.loads(body)["status"] == "ok"')
+        check("x-request-id" in headers, '"x-request-id" in headers')
+    status, headers, _ = Browser(stack.web_port).request("GET", "/healthz")
+    check("strict-transport-security" in headers, "no HSTS behind the proxy")
+    check(
+        headers.get("x-content-type-options") == "nosniff",
+        'headers.get("x-content-type-options") == "nosniff"',
+    )
+    return "database, cache and channel layer ready on both tiers; HSTS and nosniff sent"
+
+
+def step_https_only(stack: Stack) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", stack.web_port, timeout=10)
+    conn.request("GET", "/accounts/login/", headers={"Host": HOST})
+    resp = conn.getresponse()
+    resp.read()
+    check(
+        resp.status == 301 and resp.getheader("Location", "").startswith("https://"),
+        f"plain HTTP not redirected: {resp.status}",
+    )
+    conn.close()
+    status, _, _ = Browser(stack.web_port).request("GET", "/", None)
+    check(status == 302, "anonymous home page did not redirect to the log-in page")
+    return "plain HTTP redirected to HTTPS; anonymous sent to log in"
+
+
+def step_login(stack: Stack) -> str:
+    browser = Browser(stack.web_port)
+    status, _, html = browser.request("GET", "/accounts/login/")
+    check(status == 200, f"login page: {status}")
+    check("__Host-csrftoken" in browser.cookies, browser.cookies)
+    token = browser.form_token(html)
+    status, headers, _ = browser.request(
+        "POST",
+        "/accounts/login/",
+        {"csrfmiddlewaretoken": token, "login": EMAIL, "password": PASSWORD},
+    )
+    check(status == 302, f"password step: {status}")
+    location = headers["location"]
+    check("/2fa/authenticate" in location, f"MFA not asked: {location}")
+    status, _, html = browser.request("GET", location)
+    check(status == 200, "status == 200")
+    status, headers, _ = browser.request(
+        "POST",
+        location,
+        {"csrfmiddlewaretoken": browser.form_token(html), "code": totp(stack.totp_secret)},
+    )
+    check(status == 302, f"MFA step: {status}")
+    check("__Host-sessionid" in browser.cookies, '"__Host-sessionid" in browser.cookies')
+    status, _, html = browser.request("GET", "/")
+    check(status == 200, f"home after log-in: {status}")
+    check(
+        "convenor" in html.lower() or "log out" in html.lower(),
+        '"convenor" in html.lower() or "log out" in html.lower()',
+    )
+    stack.browser = browser  # type: ignore[attr-defined]
+    return "allauth form + TOTP step on the WSGI tier; home page served"
+
+
+def step_metrics(stack: Stack) -> str:
+    status, _, body = Browser(stack.web_port).request("GET", "/metrics")
+    check(status == 200, f"/metrics from the listed scraper: {status}")
+    check(
+        "django_http_requests_latency_seconds_by_view_method" in body,
+        '"django_http_requests_latency_seconds_by_view_method" in body',
+    )
+    check("ftu_websocket_connections" in body, '"ftu_websocket_connections" in body')
+    # Straight from 127.0.0.1 (not listed, no proxy header): refused.
+    conn = http.client.HTTPConnection("127.0.0.1", stack.web_port, timeout=10)
+    conn.request("GET", "/metrics", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    check(resp.status == 404, f"/metrics from an unlisted address: {resp.status}")
+    return "web /metrics answers the listed scraper (multiprocess), 404 to others"
+
+
+def step_celery_task(stack: Stack) -> str:
+    stack.alive("worker")
+    result = stack.manage("ping_worker", "--timeout", "30")
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    worker_pid = stack.procs["worker"].pid
+    check(
+        worker_pid in (answer["pid"], answer["ppid"]),
+        f"ping ran in pid {answer['pid']} (parent {answer['ppid']}), not in worker {worker_pid}",
+    )
+    return (
+        f"ftu.tasks.ping ran on the started worker (pid {answer['pid']}) in {answer['seconds']} s"
+    )
+
+
+def step_notification_roundtrip(stack: Stack) -> str:
+    """A page on the WSGI tier notifies; a websocket on the ASGI tier receives it.
+
+    Needs the notifications consumer (a route in ftu.routing.websocket_urlpatterns) and a
+    page whose service calls notify().  Until both are merged this is reported NOT RUN.
+    """
+    if stack.websocket_routes == 0:
+        raise NotRun("no websocket route yet (notifications consumer not merged)")
+    raise NotRun("route present, but the notifying page for this check is not wired yet")
+
+
+def step_beat(stack: Stack) -> str:
+    stack.alive("beat")
+    return "beat still running"
+
+
+class NotRun(Exception):
+    pass
+
+
+class Failed(Exception):
+    pass
+
+
+def check(condition: object, message: object) -> None:
+    if not condition:
+        raise Failed(str(message))
+
+
+STEPS: list[tuple[str, Callable[[Stack], str]]] = [
+    ("database", step_database),
+    ("start the stack from the unit files", step_start),
+    ("readiness", step_readyz),
+    ("HTTPS only", step_https_only),
+    ("log in through allauth with MFA", step_login),
+    ("metrics", step_metrics),
+    ("Celery task on the worker", step_celery_task),
+    ("notification: WSGI page -> ASGI websocket", step_notification_roundtrip),
+    ("beat", step_beat),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("SMOKE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL URL allowed to CREATE/DROP DATABASE (maintenance database)",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--keep-logs", action="store_true", help="leave the temp directory")
+    args = parser.parse_args()
+    started = time.monotonic()
+    stack = prepare(args)
+    failed, not_run = [], []
+    try:
+        for title, step in STEPS:
+            t0 = time.monotonic()
+            try:
+                detail = step(stack)
+                print(f"ok      {title}: {detail} ({time.monotonic() - t0:.1f} s)")
+            except NotRun as exc:
+                not_run.append(title)
+                print(f"NOT RUN {title}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - report every failing step
+                failed.append(title)
+                print(f"FAILED  {title}: {exc}")
+                if title in ("database", "start the stack from the unit files"):
+                    break
+    finally:
+        stack.stop()
+        for name in stack.procs:
+            if failed:
+                print(f"--- {name} log (tail) ---\n{stack.log_tail(name)}")
+        try:
+            admin_sql(stack.admin_url, f'DROP DATABASE IF EXISTS "{stack.db_name}" WITH (FORCE)')
+        except Exception as exc:  # noqa: BLE001
+            print(f"could not drop {stack.db_name}: {exc}")
+        if args.keep_logs:
+            print(f"logs kept in {stack.tmp}")
+        else:
+            shutil.rmtree(stack.tmp, ignore_errors=True)
+    total = time.monotonic() - started
+    print(
+        f"smoke: {len(STEPS) - len(failed) - len(not_run)} ok, {len(failed)} failed, "
+        f"{len(not_run)} not run ({', '.join(not_run) or '-'}) in {total:.1f} s"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
