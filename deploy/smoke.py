@@ -453,6 +453,26 @@ def step_notification_roundtrip(stack: Stack) -> str:
     raise NotRun("route present, but the notifying page for this check is not wired yet")
 
 
+def step_clock(stack: Stack) -> str:
+    """Clock offset under 1 s against the NIC/NPL sources (REFERENCE R33), where chrony runs."""
+    chronyc = shutil.which("chronyc")
+    if not chronyc:
+        raise NotRun("chrony is not installed on this machine (deploy/chrony/ftu-india.sources)")
+    tracking = subprocess.run(  # noqa: S603
+        [chronyc, "-n", "tracking"], capture_output=True, text=True, timeout=10
+    )
+    match = re.search(r"System time\s*:\s*([0-9.]+) seconds", tracking.stdout)
+    if tracking.returncode != 0 or not match:
+        raise NotRun("chronyd is not running here")
+    offset = float(match.group(1))
+    check(offset < 1.0, f"clock offset {offset:.3f} s (must stay under 1 s)")
+    sources = subprocess.run(  # noqa: S603
+        [chronyc, "sources"], capture_output=True, text=True, timeout=10
+    ).stdout
+    indian = [h for h in ("samay1.nic.in", "samay2.nic.in", "nplindia") if h in sources]
+    return f"offset {offset:.3f} s; NIC/NPL sources: {', '.join(indian) or 'none listed'}"
+
+
 def step_beat(stack: Stack) -> str:
     stack.alive("beat")
     return "beat still running"
@@ -481,6 +501,7 @@ STEPS: list[tuple[str, Callable[[Stack], str]]] = [
     ("Celery task on the worker", step_celery_task),
     ("notification: WSGI page -> ASGI websocket", step_notification_roundtrip),
     ("beat", step_beat),
+    ("clock sync", step_clock),
 ]
 
 
