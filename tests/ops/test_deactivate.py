@@ -21,9 +21,7 @@ def test_deactivating_in_a_hurry_ends_the_sessions(personas: Any) -> None:
     other.force_login(personas["convenor"])
 
     out = StringIO()
-    call_command(
-        "deactivate_person", officer.email, "--reason", "phone lost on duty", stdout=out
-    )
+    call_command("deactivate_person", officer.email, "--reason", "phone lost on duty", stdout=out)
     assert "1 session(s) ended" in out.getvalue()
     officer.refresh_from_db()
     assert not officer.is_active
