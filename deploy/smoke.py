@@ -612,8 +612,24 @@ def step_celery_task(stack: Stack) -> str:
         worker_pid in (answer["pid"], answer["ppid"]),
         f"ping ran in pid {answer['pid']} (parent {answer['ppid']}), not in worker {worker_pid}",
     )
+    # A failing task is counted by the worker's metrics (Celery's task_failure signal).
+    from celery import Celery
+
+    sender = Celery("smoke", broker=stack.env["REDIS_URL"])
+    sender.send_task("ftu.tasks.ping", args=["not-a-token"])
+    port = int(stack.env["FTU_METRICS_WORKER_ADDR"].rsplit(":", 1)[1])
+    wanted = 'ftu_celery_task_failures_total{task="ftu.tasks.ping"} 1.0'
+    deadline, body = time.monotonic() + 20, ""
+    while time.monotonic() < deadline and wanted not in body:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/metrics")
+        body = conn.getresponse().read().decode()
+        conn.close()
+        time.sleep(0.3)
+    check(wanted in body, "the worker's metrics did not count the failed task")
     return (
-        f"ftu.tasks.ping ran on the started worker (pid {answer['pid']}) in {answer['seconds']} s"
+        f"ftu.tasks.ping ran on the started worker (pid {answer['pid']}) in "
+        f"{answer['seconds']} s; a failing task was counted in the worker's metrics"
     )
 
 

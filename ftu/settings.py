@@ -465,3 +465,5 @@ if BACKUP_ENCRYPTION_KEY and (
 FTU_AUDIT_RETENTION_DAYS = env.int("FTU_AUDIT_RETENTION_DAYS", default=None)
 if FTU_AUDIT_RETENTION_DAYS is not None and FTU_AUDIT_RETENTION_DAYS < 365:
     raise ImproperlyConfigured("FTU_AUDIT_RETENTION_DAYS must be at least 365.")
+# The worker logs through LOGGING above (JSON lines, request ids, redaction), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
