@@ -37,7 +37,12 @@ def redact(value: Any, depth: int = 0) -> Any:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        rid = request_id_var.get()
+        if rid == "-":
+            # django.request logs 4xx/5xx after the middleware has returned (and reset the
+            # context variable); its records carry the request, which carries the id.
+            rid = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = rid
         return True
 
 
