@@ -600,7 +600,9 @@ def step_metrics(stack: Stack) -> str:
     resp.read()
     conn.close()
     check(resp.status == 404, f"/metrics from an unlisted address: {resp.status}")
-    return "web /metrics answers the listed scraper (multiprocess), 404 to others"
+    status, _, body = Browser(stack.ws_port).request("GET", "/metrics")
+    check(status == 200 and "ftu_websocket_connections" in body, f"ws /metrics: {status}")
+    return "web and ws /metrics answer the listed scraper (multiprocess), 404 to others"
 
 
 def step_celery_task(stack: Stack) -> str:
