@@ -618,6 +618,9 @@ def step_celery_task(stack: Stack) -> str:
     from celery import Celery
 
     sender = Celery("smoke", broker=stack.env["REDIS_URL"])
+    sender.conf.broker_transport_options = {
+        "global_keyprefix": f"{stack.env['FTU_CHANNEL_PREFIX']}:"
+    }
     sender.send_task("ftu.tasks.ping", args=["not-a-token"])
     port = int(stack.env["FTU_METRICS_WORKER_ADDR"].rsplit(":", 1)[1])
     wanted = 'ftu_celery_task_failures_total{task="ftu.tasks.ping"} 1.0'
@@ -737,6 +740,16 @@ def main() -> int:
             admin_sql(stack.admin_url, f'DROP DATABASE IF EXISTS "{stack.db_name}" WITH (FORCE)')
         except Exception as exc:  # noqa: BLE001
             print(f"could not drop {stack.db_name}: {exc}")
+        try:
+            import redis
+
+            client = redis.Redis.from_url(args.redis_url)
+            prefix = stack.env["FTU_CHANNEL_PREFIX"]
+            keys = list(client.scan_iter(match=f"{prefix}:*", count=500))
+            if keys:
+                client.delete(*keys)
+        except Exception as exc:  # noqa: BLE001
+            print(f"could not remove the run's Redis keys: {exc}")
         if args.keep_logs:
             print(f"logs kept in {stack.tmp}")
         else:

@@ -467,3 +467,9 @@ if FTU_AUDIT_RETENTION_DAYS is not None and FTU_AUDIT_RETENTION_DAYS < 365:
     raise ImproperlyConfigured("FTU_AUDIT_RETENTION_DAYS must be at least 365.")
 # The worker logs through LOGGING above (JSON lines, request ids, redaction), not Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Installations (and parallel CI runs) sharing one Redis keep their Celery queues apart, as
+# FTU_CHANNEL_PREFIX already keeps their cache keys and channel groups apart.
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "global_keyprefix": f"{env.str('FTU_CHANNEL_PREFIX', 'ftu')}:"
+    }
