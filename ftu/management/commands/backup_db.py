@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from ftu import audit, backup
 
@@ -42,13 +43,17 @@ class Command(BaseCommand):
             result = backup.create_backup(options["output_dir"], using=options["database"])
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        audit.record(
-            actor=None,
-            action="backup.create",
-            object_type="backup",
-            object_id=result.path.name,
-            reason=f"sha256 {result.manifest['file_sha256']}",
-        )
+        try:
+            audit.record(
+                actor=None,
+                action="backup.create",
+                object_type="backup",
+                object_id=result.path.name,
+                reason=f"sha256 {result.manifest['file_sha256']}",
+            )
+        except DatabaseError:
+            # Dumping from the read-only replica: the backup stands; journald has the line.
+            self.stderr.write("Backup made; no audit row (read-only database).")
         removed = backup.prune(result.path.parent, keep) if keep is not None else []
         summary = {
             "file": str(result.path),
