@@ -88,3 +88,29 @@ def public(
         return v
 
     return decorator(view) if view is not None else decorator
+
+
+def ip_restricted(setting: str):
+    """Reachable without logging in, but only from the addresses listed in ``setting``.
+
+    For machine endpoints (Prometheus ``/metrics``): any other address gets a 404, as if
+    the page did not exist.  Declared public for the permission matrix, whose test client
+    comes from 127.0.0.1 (allowed in the embedded default, never in production unless
+    listed).
+    """
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from django.conf import settings
+
+            from ftu.proxy import address_in
+
+            if not address_in(request.META.get("REMOTE_ADDR"), getattr(settings, setting)):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        wrapper.ftu_access = Access(cap=None, public=True)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -14,3 +14,6 @@ class FtuConfig(AppConfig):
         from ftu.policy import Cap
 
         navigation.register("audit:list", _("Audit log"), Cap.AUDIT_VIEW, order=95)
+        from ftu.metrics import connect_celery_signals
+
+        connect_celery_signals()

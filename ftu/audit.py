@@ -11,6 +11,7 @@ import contextvars
 import hashlib
 import ipaddress
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -138,25 +139,70 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     problem: str = ""
+    # Rows #1..purged_through were removed by the retention purge (an audit.purge row vouches).
+    purged_through: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(batch: int = 2000) -> ChainReport:
-    """Walk the chain in order; report the first row whose link or content does not match."""
+PURGE_ACTION = "audit.purge"
+_PURGE_HASH = re.compile(r"last hash ([0-9a-f]{64})")
+
+
+def purge_anchor(through_seq: int, using: str = "default") -> str | None:
+    """The hash of row #through_seq as recorded by the purge that removed it (or None).
+
+    The anchor is itself a row of the chain (written in the purge's transaction, after the
+    purged rows), so it is verified like any other row once the walk reaches it.
+    """
+    anchor = (
+        AuditEvent.objects.using(using)
+        .filter(action=PURGE_ACTION, object_type="ftu.auditevent", object_id=str(through_seq))
+        .filter(seq__gt=through_seq)
+        .order_by("-seq")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    match = _PURGE_HASH.search(anchor or "")
+    return match.group(1) if match else None
+
+
+def verify_chain(batch: int = 2000, *, using: str = "default") -> ChainReport:
+    """Walk the chain in order; report the first row whose link or content does not match.
+
+    ``using`` names the database (a restored backup, for the restore drill).  After a
+    retention purge the walk starts at the earliest remaining row, whose ``prev_hash`` must
+    equal the hash that the purge's anchor row recorded for the last purged row.
+    """
     prev_hash, expected_seq, checked = GENESIS, 1, 0
-    qs = AuditEvent.objects.order_by("seq")
+    qs = AuditEvent.objects.using(using).order_by("seq")
+    first = qs.values_list("seq", "prev_hash").first()
+    purged_through = None
+    if first is not None and first[0] != 1:
+        through = first[0] - 1
+        recorded = purge_anchor(through, using)
+        if recorded is None:
+            return ChainReport(0, first[0], f"rows #1-#{through} are missing (no purge record)")
+        if recorded != first[1]:
+            return ChainReport(0, first[0], "the first row does not link to the purge record")
+        prev_hash, expected_seq, purged_through = first[1], first[0], through
     for event in qs.iterator(chunk_size=batch):
         if event.seq != expected_seq:
-            return ChainReport(checked, event.seq, f"row #{expected_seq} is missing")
+            return ChainReport(
+                checked, event.seq, f"row #{expected_seq} is missing", purged_through
+            )
         if event.prev_hash != prev_hash:
-            return ChainReport(checked, event.seq, "link to the previous row does not match")
+            return ChainReport(
+                checked, event.seq, "link to the previous row does not match", purged_through
+            )
         if chain_hash(prev_hash, event) != event.hash:
-            return ChainReport(checked, event.seq, "row content does not match its hash")
+            return ChainReport(
+                checked, event.seq, "row content does not match its hash", purged_through
+            )
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    return ChainReport(checked)
+    return ChainReport(checked, purged_through=purged_through)
 
 
 @contextlib.contextmanager

@@ -8,10 +8,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from ftu.access import public
+from ftu import metrics as ftu_metrics
+from ftu.access import ip_restricted, public
 
 
 def _database() -> None:
@@ -55,3 +56,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if down:
         return JsonResponse({"status": "unavailable", "down": down}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@ip_restricted("FTU_METRICS_ALLOWED_IPS")
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition of this tier's processes (scrapers in FTU_METRICS_ALLOWED_IPS)."""
+    body, content_type = ftu_metrics.exposition()
+    return HttpResponse(body, content_type=content_type)

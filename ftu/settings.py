@@ -483,3 +483,61 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
 }
+
+# --- operations: proxies, metrics, backups, retention (issue #10, docs/deploy.md) ----------
+import ipaddress  # noqa: E402
+
+
+def _networks(name: str, values: list[str]) -> list[str]:
+    """Validate a list of addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an address or network.") from exc
+    return values
+
+
+# Reverse proxies (nginx) whose X-Real-IP names the client: REMOTE_ADDR is rewritten only for
+# requests that come from one of these, so audit rows, lockouts and /metrics see the client.
+FTU_TRUSTED_PROXIES = _networks("FTU_TRUSTED_PROXIES", env.list("FTU_TRUSTED_PROXIES", default=[]))
+MIDDLEWARE.insert(0, "ftu.proxy.TrustedProxyMiddleware")
+
+# Prometheus: request latency and counts from django-prometheus, the hub's own metrics in
+# ftu/metrics.py.  /metrics answers only the scrapers listed here (nobody in production
+# unless listed; loopback in the embedded default) and 404 to everyone else.
+INSTALLED_APPS.append("django_prometheus")
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+FTU_METRICS_ALLOWED_IPS = _networks(
+    "FTU_METRICS_ALLOWED_IPS",
+    env.list("FTU_METRICS_ALLOWED_IPS", default=[] if PRODUCTION else ["127.0.0.1", "::1"]),
+)
+# host:port where the Celery worker serves its metrics (task failures, tick gauges); empty: off.
+FTU_METRICS_WORKER_ADDR = env.str("FTU_METRICS_WORKER_ADDR", default="")
+
+# Backups (manage.py backup_db / restore_db): the key is NOT needed by the web, websocket or
+# worker machines; set it only where backups are made or restored, never next to the
+# database or the field keys.  A key file (mode 0600) is preferred over the variable.
+FTU_BACKUP_DIR = Path(env.str("FTU_BACKUP_DIR", default=str(DATA_DIR / "backups")))
+BACKUP_ENCRYPTION_KEY_FILE = env.str("BACKUP_ENCRYPTION_KEY_FILE", default="")
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "").strip()
+if BACKUP_ENCRYPTION_KEY and (
+    BACKUP_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS or BACKUP_ENCRYPTION_KEY == SECRET_KEY
+):
+    raise ImproperlyConfigured(
+        "BACKUP_ENCRYPTION_KEY must be a key of its own (not a field key, not SECRET_KEY)."
+    )
+
+# Retention: audit and access logs are kept at least 365 days; manage.py purge_audit does
+# nothing unless this is set (to 365 or more).
+FTU_AUDIT_RETENTION_DAYS = env.int("FTU_AUDIT_RETENTION_DAYS", default=None)
+if FTU_AUDIT_RETENTION_DAYS is not None and FTU_AUDIT_RETENTION_DAYS < 365:
+    raise ImproperlyConfigured("FTU_AUDIT_RETENTION_DAYS must be at least 365.")
+# The worker logs through LOGGING above (JSON lines, request ids, redaction), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Installations (and parallel CI runs) sharing one Redis keep their Celery queues apart, as
+# FTU_CHANNEL_PREFIX already keeps their cache keys and channel groups apart.
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{_REDIS_PREFIX}:"}
