@@ -31,6 +31,8 @@ run: seed
 	$(BIN)/daphne -b $(HOST) -p $(PORT) ftu.asgi:application
 
 # Runs on the embedded default; with DATABASE_URL and REDIS_URL set, on PostgreSQL + Redis.
+# Two workers (pytest-xdist) by default; PYTEST_ARGS= runs in one process.
+PYTEST_ARGS ?= -n 2
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
