@@ -49,8 +49,9 @@ messages: install
 	$(BIN)/python manage.py makemessages -l hi --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Each benchmark prints its own figures; bench/README.md says how to read them.
 bench: install
-	$(BIN)/python bench/run.py
+	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts
