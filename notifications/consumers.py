@@ -52,9 +52,12 @@ MAX_PENDING = 1000
 
 @database_sync_to_async
 def _may_connect(user: Any) -> bool:
+    from ftu.middleware import mfa_enrolment_pending
     from ftu.policy import Cap, can
 
-    return bool(user.is_active and can(user, Cap.USE_HUB))
+    # Someone who must still enrol an authenticator reaches only the enrolment pages over
+    # HTTP; the socket is held to the same rule.
+    return bool(user.is_active and can(user, Cap.USE_HUB) and not mfa_enrolment_pending(user))
 
 
 @database_sync_to_async

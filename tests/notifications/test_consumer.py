@@ -105,6 +105,18 @@ async def test_person_without_active_membership_is_closed_with_4403(
     assert (await comm.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4403}
 
 
+async def test_person_who_must_still_enrol_mfa_is_closed_with_4403(
+    personas: dict[str, Any],
+) -> None:
+    from allauth.mfa.models import Authenticator
+
+    user = personas["ngo_counsellor"]
+    await sync_to_async(lambda: Authenticator.objects.filter(user=user).delete())()
+    comm = communicator(session_key=await _cookie(user))
+    await comm.connect()
+    assert (await comm.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4403}
+
+
 async def test_replay_after_a_gap_returns_exactly_the_missed_rows_in_order(
     personas: dict[str, Any],
 ) -> None:
