@@ -228,6 +228,8 @@ class ChildCase(models.Model):
         indexes = [
             # the case list, newest first, for the recording organisation.
             models.Index(fields=["recording_org", "-first_contact_at"], name="case_rec_org_idx"),
+            # the convenor's case list (every case), newest first.
+            models.Index(fields=["-first_contact_at", "-id"], name="case_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -421,8 +423,9 @@ class Referral(models.Model):
             ),
         ]
         indexes = [
-            # the inbox: a receiving organisation's referrals by state, newest first.
-            models.Index(fields=["to_org", "state", "-created"], name="referral_inbox_idx"),
+            # the inbox: a receiving organisation's referrals, newest first (state filtered
+            # while scanning in order: the page stops after 25 rows).
+            models.Index(fields=["to_org", "-created"], name="referral_inbox_idx"),
             # the outbox: a sending organisation's referrals, newest first.
             models.Index(fields=["from_org", "-created"], name="referral_outbox_idx"),
             # the overdue filter and escalation.

@@ -58,7 +58,7 @@ def _next(request: HttpRequest, default: str) -> str:
 
 @requires(Cap.CASE_LIST)
 def case_list(request: HttpRequest) -> HttpResponse:
-    filterset = CaseFilter(request.GET, queryset=selectors.cases_visible_to(request.user))
+    filterset = CaseFilter(request.GET, queryset=selectors.case_list(request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

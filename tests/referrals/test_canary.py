@@ -75,9 +75,12 @@ def test_no_marker_reaches_anyone_without_need_to_know(
         world = build_world(p)
         services.case_reveal(actor=p["ahtu_officer"], case=world.case, reason="Statement")
         services.cwc_production_record(
-            actor=p["cwc_member"], case=world.case, cwc=p["orgs"]["cwc"],
+            actor=p["cwc_member"],
+            case=world.case,
+            cwc=p["orgs"]["cwc"],
             produced_at=timezone.now() - datetime.timedelta(minutes=5),
-            before_whom="Bench", orders=["shelter", "age_determination"],
+            before_whom="Bench",
+            orders=["shelter", "age_determination"],
             order_details="CanaryOrderDetail",
         )
         due = world.pending.response_due_at
@@ -88,8 +91,12 @@ def test_no_marker_reaches_anyone_without_need_to_know(
     assert sent_messages, "the channel layer should have carried notifications"
 
     samples = load_all()
-    own = {"case": world.case.pk, "held_case": world.case.pk, "referral": world.pending.pk,
-           "lead": world.lead.pk}
+    own = {
+        "case": world.case.pk,
+        "held_case": world.case.pk,
+        "referral": world.pending.pk,
+        "lead": world.lead.pk,
+    }
     urls: list[str] = []
     for route in hub_routes():
         access = route.access
@@ -112,8 +119,9 @@ def test_no_marker_reaches_anyone_without_need_to_know(
         for url in urls:
             response = client.get(url)
             leaks += [(key, url, m) for m in _found(markers, response.content.decode())]
-        response = client.post(reverse("referrals:case_reveal", args=[world.case.pk]),
-                               {"reason": "curious about it"})
+        response = client.post(
+            reverse("referrals:case_reveal", args=[world.case.pk]), {"reason": "curious about it"}
+        )
         assert response.status_code == 404, key
         leaks += [(key, "reveal", m) for m in _found(markers, response.content.decode())]
     assert leaks == []
@@ -134,9 +142,13 @@ def test_no_marker_reaches_anyone_without_need_to_know(
 def test_holder_does_see_the_markers_after_reveal(personas: dict[str, Any], login: Any) -> None:
     """Guards the canary itself: the markers are there for those who may see them."""
     world = build_world(personas)
-    body = login(personas["cwc_member"]).post(
-        reverse("referrals:case_reveal", args=[world.case.pk]), {"reason": "Production today"}
-    ).content.decode()
+    body = (
+        login(personas["cwc_member"])
+        .post(
+            reverse("referrals:case_reveal", args=[world.case.pk]), {"reason": "Production today"}
+        )
+        .content.decode()
+    )
     assert all(m in body for m in world.markers.values() if m)
     page = login(personas["cwc_member"]).get(world.case.get_absolute_url()).content.decode()
     assert _found(list(world.markers.values()), page) == []  # not even holders without a reveal

@@ -28,8 +28,9 @@ def test_case_codes_are_sequential_per_year(personas: dict[str, Any]) -> None:
 def test_protected_fields_are_encrypted_at_rest(personas: dict[str, Any]) -> None:
     case = make_case(personas["ahtu_officer"], personas["orgs"]["ahtu"])
     with connection.cursor() as cur:
-        cur.execute("SELECT name, address, circumstances FROM referrals_childcase WHERE id=%s",
-                    [case.pk])
+        cur.execute(
+            "SELECT name, address, circumstances FROM referrals_childcase WHERE id=%s", [case.pk]
+        )
         row = cur.fetchone()
     assert all(v.startswith("fernet:") for v in row)
     assert case.name not in "".join(row)
@@ -59,7 +60,8 @@ def test_case_create_view_records_and_redirects(personas: dict[str, Any], login:
     data = case_data()
     post = {k: v for k, v in data.items() if v is not None and k not in ("languages", "needs")}
     post["first_contact_at"] = timezone.localtime(data["first_contact_at"]).strftime(
-        "%Y-%m-%dT%H:%M")
+        "%Y-%m-%dT%H:%M"
+    )
     post["age_assessed_at"] = ""
     post["languages"] = ["hi", "ur"]
     post["needs"] = ["shelter"]
@@ -74,8 +76,12 @@ def test_case_create_view_records_and_redirects(personas: dict[str, Any], login:
 
 
 def test_future_first_contact_is_refused(personas: dict[str, Any], login: Any) -> None:
-    post = {"first_contact_at": (timezone.localtime() + datetime.timedelta(days=1)).strftime(
-        "%Y-%m-%dT%H:%M"), "recording_org": personas["orgs"]["ngo"].pk}
+    post = {
+        "first_contact_at": (timezone.localtime() + datetime.timedelta(days=1)).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+        "recording_org": personas["orgs"]["ngo"].pk,
+    }
     response = login(personas["ngo_counsellor"]).post(reverse("referrals:case_new"), post)
     assert response.status_code == 200
     assert ChildCase.objects.count() == 0
@@ -86,12 +92,17 @@ def test_duplicate_warning_only_for_people_who_know_the_other_case(
 ) -> None:
     p = personas
     first = make_case(p["ahtu_officer"], p["orgs"]["ahtu"])
-    same = {"name": "  " + first.name.upper() + " ", "guardian_contact": "+91 " + first.guardian_contact}
-    _c, dups = services.case_create(actor=p["ahtu_officer"], organisation=p["orgs"]["ahtu"],
-                                    data=case_data(**same))
+    same = {
+        "name": "  " + first.name.upper() + " ",
+        "guardian_contact": "+91 " + first.guardian_contact,
+    }
+    _c, dups = services.case_create(
+        actor=p["ahtu_officer"], organisation=p["orgs"]["ahtu"], data=case_data(**same)
+    )
     assert dups == [first.code]
-    _c, dups = services.case_create(actor=p["ngo_counsellor"], organisation=p["orgs"]["ngo"],
-                                    data=case_data(**same))
+    _c, dups = services.case_create(
+        actor=p["ngo_counsellor"], organisation=p["orgs"]["ngo"], data=case_data(**same)
+    )
     assert dups == []  # the NGO does not hold the first case: no hint that it exists
 
 
@@ -160,14 +171,18 @@ def test_determined_age_meets_its_clock(personas: dict[str, Any]) -> None:
     world = build_world(personas)
     p = personas
     services.cwc_production_record(
-        actor=p["cwc_member"], case=world.case, cwc=p["orgs"]["cwc"],
+        actor=p["cwc_member"],
+        case=world.case,
+        cwc=p["orgs"]["cwc"],
         produced_at=timezone.now() - datetime.timedelta(minutes=30),
-        before_whom="Bench of three", orders=["age_determination", "shelter"],
+        before_whom="Bench of three",
+        orders=["age_determination", "shelter"],
     )
     clock = Clock.objects.get(object_id=str(world.case.pk), rule="case.age_determination")
     assert clock.state == "running"
-    services.case_determine_age(actor=p["cwc_member"], case=world.case, age=19,
-                                method="school", at=timezone.now())
+    services.case_determine_age(
+        actor=p["cwc_member"], case=world.case, age=19, method="school", at=timezone.now()
+    )
     clock.refresh_from_db()
     world.case.refresh_from_db()
     assert clock.state == "met"
@@ -190,8 +205,11 @@ def test_production_meets_production_clock_and_starts_sir_and_final_order(
         },
     )
     assert response.status_code == 302
-    states = dict(Clock.objects.filter(object_id=str(world.case.pk), content_type__model="childcase")
-                  .values_list("rule", "state"))
+    states = dict(
+        Clock.objects.filter(
+            object_id=str(world.case.pk), content_type__model="childcase"
+        ).values_list("rule", "state")
+    )
     assert states["case.cwc_production"] == "met"
     assert states["case.sir"] == "running"
     assert states["case.final_order"] == "running"
@@ -202,17 +220,26 @@ def test_milestone_and_not_applicable(personas: dict[str, Any], login: Any) -> N
     world = build_world(personas)
     client = login(personas["ahtu_officer"])
     at = timezone.localtime(timezone.now() - datetime.timedelta(minutes=5))
-    r = client.post(reverse("referrals:case_milestone", args=[world.case.pk]),
-                    {"milestone": "medical_care", "at": at.strftime("%Y-%m-%dT%H:%M")})
+    r = client.post(
+        reverse("referrals:case_milestone", args=[world.case.pk]),
+        {"milestone": "medical_care", "at": at.strftime("%Y-%m-%dT%H:%M")},
+    )
     assert r.status_code == 302
-    r = client.post(reverse("referrals:case_clock_na", args=[world.case.pk]),
-                    {"rule": "case.report_cwc_court", "reason": ""})
+    r = client.post(
+        reverse("referrals:case_clock_na", args=[world.case.pk]),
+        {"rule": "case.report_cwc_court", "reason": ""},
+    )
     assert r.status_code == 400
-    r = client.post(reverse("referrals:case_clock_na", args=[world.case.pk]),
-                    {"rule": "case.report_cwc_court", "reason": "Reported by the CWC itself"})
+    r = client.post(
+        reverse("referrals:case_clock_na", args=[world.case.pk]),
+        {"rule": "case.report_cwc_court", "reason": "Reported by the CWC itself"},
+    )
     assert r.status_code == 302
-    states = dict(Clock.objects.filter(object_id=str(world.case.pk), content_type__model="childcase")
-                  .values_list("rule", "state"))
+    states = dict(
+        Clock.objects.filter(
+            object_id=str(world.case.pk), content_type__model="childcase"
+        ).values_list("rule", "state")
+    )
     assert states["case.medical_care"] == "met"
     assert states["case.report_cwc_court"] == "not_applicable"
     page = client.get(world.case.get_absolute_url()).content.decode()
@@ -225,5 +252,9 @@ def test_actions_on_a_case_are_post_only_and_holder_only(
     world = build_world(personas)
     url = reverse("referrals:case_clock_na", args=[world.case.pk])
     assert login(personas["ahtu_officer"]).get(url).status_code == 405
-    assert login(personas["ngo_coordinator"]).post(
-        url, {"rule": "case.sir", "reason": "x y z"}).status_code == 404
+    assert (
+        login(personas["ngo_coordinator"])
+        .post(url, {"rule": "case.sir", "reason": "x y z"})
+        .status_code
+        == 404
+    )

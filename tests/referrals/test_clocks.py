@@ -103,8 +103,10 @@ def test_meet_after_missed_shows_met_late_and_emits_met_once(personas: dict[str,
     clock.refresh_from_db()
     assert clock.state == "met" and clock.met_late_by == datetime.timedelta(hours=2)
     assert "late by 2 h" in clocks.clock_summary(clock)["text"]
-    assert Notification.objects.filter(kind="clock.met",
-                                       recipient=personas["ahtu_officer"]).count() == 1
+    assert (
+        Notification.objects.filter(kind="clock.met", recipient=personas["ahtu_officer"]).count()
+        == 1
+    )
     assert AuditEvent.objects.filter(action="clock.meet").count() == 1
 
 
@@ -135,26 +137,43 @@ def test_missed_referral_deadline_goes_back_to_sender_and_convenor(
     case = make_case(p["ahtu_officer"], p["orgs"]["ahtu"])
     referral = refer(p["ahtu_officer"], case, p["orgs"]["ngo"], urgency="emergency")
     run_tick(referral.response_due_at - datetime.timedelta(minutes=30))
-    assert Notification.objects.filter(kind="referral.due_soon",
-                                       recipient=p["ngo_coordinator"]).count() == 1
+    assert (
+        Notification.objects.filter(
+            kind="referral.due_soon", recipient=p["ngo_coordinator"]
+        ).count()
+        == 1
+    )
     run_tick(referral.response_due_at + datetime.timedelta(minutes=1))
     run_tick(referral.response_due_at + datetime.timedelta(minutes=1))
-    told = list(Notification.objects.filter(kind="referral.overdue")
-                .values_list("recipient__email", flat=True))
+    told = list(
+        Notification.objects.filter(kind="referral.overdue").values_list(
+            "recipient__email", flat=True
+        )
+    )
     assert sorted(told) == sorted([p["ahtu_officer"].email, p["convenor"].email])
     assert CaseEvent.objects.filter(referral=referral, summary__startswith="No answer").count() == 1
 
 
 def test_unknown_rule_is_refused() -> None:
     with pytest.raises(ValueError):
-        clocks.register_rule(clocks.Rule("x", "x", "x", datetime.timedelta(hours=1),
-                                         warn_before=(datetime.timedelta(hours=2),)))
+        clocks.register_rule(
+            clocks.Rule(
+                "x",
+                "x",
+                "x",
+                datetime.timedelta(hours=1),
+                warn_before=(datetime.timedelta(hours=2),),
+            )
+        )
 
 
 def test_clock_board_visibility(personas: dict[str, Any], login: Any) -> None:
     p = personas
-    case = make_case(p["ahtu_officer"], p["orgs"]["ahtu"],
-                     first_contact_at=timezone.now() - datetime.timedelta(hours=23))
+    case = make_case(
+        p["ahtu_officer"],
+        p["orgs"]["ahtu"],
+        first_contact_at=timezone.now() - datetime.timedelta(hours=23),
+    )
     url = reverse("referrals:clocks")
     for key in ("ahtu_officer", "convenor"):
         body = login(p[key]).get(url).content.decode()

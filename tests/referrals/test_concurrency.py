@@ -79,8 +79,9 @@ def test_concurrent_case_creation_allocates_distinct_codes(personas: dict[str, A
     p = personas
 
     def create(i: int) -> str:
-        case, _ = services.case_create(actor=p["ahtu_officer"], organisation=p["orgs"]["ahtu"],
-                                       data=case_data())
+        case, _ = services.case_create(
+            actor=p["ahtu_officer"], organisation=p["orgs"]["ahtu"], data=case_data()
+        )
         return case.code
 
     results = race(6, create)
@@ -96,8 +97,12 @@ def test_double_submit_race_creates_one_referral(personas: dict[str, Any]) -> No
 
     def create(i: int) -> int:
         referral, _ = services.referral_create(
-            actor=p["ahtu_officer"], case=case, to_org=p["orgs"]["ngo"], service="counselling",
-            urgency="urgent", idempotency_key=key,
+            actor=p["ahtu_officer"],
+            case=case,
+            to_org=p["orgs"]["ngo"],
+            service="counselling",
+            urgency="urgent",
+            idempotency_key=key,
         )
         return referral.pk
 

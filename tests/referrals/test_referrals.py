@@ -55,8 +55,14 @@ def test_referral_form_is_idempotent(personas: dict[str, Any], case: ChildCase, 
     client = login(personas["ahtu_officer"])
     url = reverse("referrals:case_refer", args=[case.pk])
     assert client.get(url).status_code == 200
-    data = {"idempotency_key": str(uuid.uuid4()), "to_org": personas["orgs"]["ngo"].pk,
-            "service": "counselling", "urgency": "urgent", "note": "", "action": "send"}
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "to_org": personas["orgs"]["ngo"].pk,
+        "service": "counselling",
+        "urgency": "urgent",
+        "note": "",
+        "action": "send",
+    }
     first = client.post(url, data)
     second = client.post(url, data)
     assert first.status_code == second.status_code == 302
@@ -90,7 +96,9 @@ def test_accept_names_a_caseworker_and_grants_the_case(
     referral.refresh_from_db()
     assert referral.state == "accepted" and referral.caseworker == p["ngo_counsellor"]
     assert HeldCase.objects.visible_to(p["ngo_counsellor"]).filter(pk=case.pk).exists()
-    assert Clock.objects.get(object_id=str(referral.pk), rule__startswith="referral.").state == "met"
+    assert (
+        Clock.objects.get(object_id=str(referral.pk), rule__startswith="referral.").state == "met"
+    )
     kinds = set(Notification.objects.values_list("kind", "recipient__email"))
     assert ("referral.accepted", p["ahtu_officer"].email) in kinds
     assert ("referral.assigned", p["ngo_counsellor"].email) in kinds
@@ -115,21 +123,29 @@ def test_caseworker_must_belong_to_the_receiving_org(
 ) -> None:
     referral = refer(personas["ahtu_officer"], case, personas["orgs"]["ngo"])
     with pytest.raises(ValidationError):
-        services.referral_accept(actor=personas["ngo_coordinator"], referral=referral,
-                                 caseworker=personas["shelter_staff"])
+        services.referral_accept(
+            actor=personas["ngo_coordinator"],
+            referral=referral,
+            caseworker=personas["shelter_staff"],
+        )
 
 
 def test_second_accept_gets_a_clear_message(
     personas: dict[str, Any], case: ChildCase, login: Any
 ) -> None:
     referral = refer(personas["ahtu_officer"], case, personas["orgs"]["ngo"])
-    services.referral_accept(actor=personas["ngo_coordinator"], referral=referral,
-                             caseworker=personas["ngo_counsellor"])
+    services.referral_accept(
+        actor=personas["ngo_coordinator"], referral=referral, caseworker=personas["ngo_counsellor"]
+    )
     with pytest.raises(ValidationError, match="already accepted"):
-        services.referral_accept(actor=personas["ngo_coordinator"], referral=referral,
-                                 caseworker=personas["ngo_coordinator"])
+        services.referral_accept(
+            actor=personas["ngo_coordinator"],
+            referral=referral,
+            caseworker=personas["ngo_coordinator"],
+        )
     r = login(personas["ngo_coordinator"]).post(
-        reverse("referrals:referral_decline", args=[referral.pk]), {"reason": "late"},
+        reverse("referrals:referral_decline", args=[referral.pk]),
+        {"reason": "late"},
         follow=True,
     )
     assert "already accepted" in r.content.decode()
@@ -142,12 +158,16 @@ def test_decline_needs_a_reason_and_goes_back_to_sender_and_convenor(
     referral = refer(p["ahtu_officer"], case, p["orgs"]["shelter"], service="shelter")
     with pytest.raises(ValidationError):
         services.referral_decline(actor=p["shelter_coordinator"], referral=referral, reason=" ")
-    services.referral_decline(actor=p["shelter_coordinator"], referral=referral,
-                              reason="No bed free")
+    services.referral_decline(
+        actor=p["shelter_coordinator"], referral=referral, reason="No bed free"
+    )
     referral.refresh_from_db()
     assert referral.state == "declined" and referral.decline_reason == "No bed free"
-    told = set(Notification.objects.filter(kind="referral.declined")
-               .values_list("recipient__email", flat=True))
+    told = set(
+        Notification.objects.filter(kind="referral.declined").values_list(
+            "recipient__email", flat=True
+        )
+    )
     assert {p["ahtu_officer"].email, p["convenor"].email} <= told
     assert not Referral.objects.visible_to(p["shelter_coordinator"]).exists()
 
@@ -160,14 +180,18 @@ def test_withdraw_before_acceptance_only(personas: dict[str, Any], case: ChildCa
     services.referral_withdraw(actor=p["ahtu_officer"], referral=referral)
     referral.refresh_from_db()
     assert referral.state == "withdrawn"
-    assert Clock.objects.get(object_id=str(referral.pk), rule__startswith="referral.").state == "not_applicable"
+    assert (
+        Clock.objects.get(object_id=str(referral.pk), rule__startswith="referral.").state
+        == "not_applicable"
+    )
     accepted = refer(p["ahtu_officer"], case, p["orgs"]["cwc"], service="cwc_production")
     services.referral_accept(actor=p["cwc_chair"], referral=accepted, caseworker=p["cwc_member"])
     with pytest.raises(ValidationError):
         services.referral_withdraw(actor=p["ahtu_officer"], referral=accepted)
     with pytest.raises(ValidationError):
-        services.referral_accept(actor=p["ngo_coordinator"], referral=referral,
-                                 caseworker=p["ngo_counsellor"])
+        services.referral_accept(
+            actor=p["ngo_coordinator"], referral=referral, caseworker=p["ngo_counsellor"]
+        )
 
 
 def test_complete_ends_the_receiving_hold(personas: dict[str, Any], case: ChildCase) -> None:
@@ -175,8 +199,9 @@ def test_complete_ends_the_receiving_hold(personas: dict[str, Any], case: ChildC
     referral = refer(p["ahtu_officer"], case, p["orgs"]["ngo"])
     with pytest.raises(ValidationError):
         services.referral_complete(actor=p["ahtu_officer"], referral=referral)
-    services.referral_accept(actor=p["ngo_coordinator"], referral=referral,
-                             caseworker=p["ngo_counsellor"])
+    services.referral_accept(
+        actor=p["ngo_coordinator"], referral=referral, caseworker=p["ngo_counsellor"]
+    )
     with pytest.raises(PermissionDenied):
         services.referral_complete(actor=p["shelter_coordinator"], referral=referral)
     services.referral_complete(actor=p["ngo_counsellor"], referral=referral)
@@ -198,11 +223,15 @@ def test_inbox_accept_from_the_list_and_htmx_fragment(
     assert reverse("referrals:referral_accept", args=[referral.pk]) in page
     fragment = client.get(inbox, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and case.code in fragment
-    r = client.post(reverse("referrals:referral_accept", args=[referral.pk]),
-                    {"caseworker": p["ngo_counsellor"].pk, "next": inbox + "?state=sent"})
+    r = client.post(
+        reverse("referrals:referral_accept", args=[referral.pk]),
+        {"caseworker": p["ngo_counsellor"].pk, "next": inbox + "?state=sent"},
+    )
     assert r.status_code == 302 and r["Location"] == inbox + "?state=sent"
-    r = client.post(reverse("referrals:referral_accept", args=[referral.pk]),
-                    {"caseworker": p["ngo_counsellor"].pk, "next": "https://evil.example/"})
+    r = client.post(
+        reverse("referrals:referral_accept", args=[referral.pk]),
+        {"caseworker": p["ngo_counsellor"].pk, "next": "https://evil.example/"},
+    )
     assert r["Location"] == referral.get_absolute_url()
 
 
@@ -228,8 +257,10 @@ def test_referral_page_shows_history_to_holders(personas: dict[str, Any], login:
     assert "Referral sent to" in body
     ngo = login(personas["ngo_coordinator"]).get(world.pending.get_absolute_url())
     assert ngo.status_code == 200 and "Accept" in ngo.content.decode()
-    assert login(personas["shelter_coordinator"]).get(
-        world.declined.get_absolute_url()).status_code == 404
+    assert (
+        login(personas["shelter_coordinator"]).get(world.declined.get_absolute_url()).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("name", ["inbox", "outbox", "case", "clocks", "cases"])
@@ -241,8 +272,7 @@ def test_pages_keep_a_constant_number_of_queries(
         world = build_world(p)
         refer(p["ahtu_officer"], world.case, p["orgs"]["dcpu"], service="support_person")
     client = login(p["ahtu_officer"] if name != "inbox" else p["ngo_coordinator"])
-    url = (world.case.get_absolute_url() if name == "case"
-           else reverse(f"referrals:{name}"))
+    url = world.case.get_absolute_url() if name == "case" else reverse(f"referrals:{name}")
     client.get(url)  # warm caches (content types, session)
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200

@@ -56,11 +56,24 @@ def make_case(actor: Any, org: Any, **overrides: Any) -> ChildCase:
     return case
 
 
-def refer(actor: Any, case: ChildCase, to_org: Any, *, service: str = "counselling",
-          urgency: str = "urgent", send: bool = True) -> Referral:
+def refer(
+    actor: Any,
+    case: ChildCase,
+    to_org: Any,
+    *,
+    service: str = "counselling",
+    urgency: str = "urgent",
+    send: bool = True,
+) -> Referral:
     referral, _created = services.referral_create(
-        actor=actor, case=case, to_org=to_org, service=service, urgency=urgency,
-        note="Needs a counsellor who speaks Hindi.", idempotency_key=uuid.uuid4(), send=send,
+        actor=actor,
+        case=case,
+        to_org=to_org,
+        service=service,
+        urgency=urgency,
+        note="Needs a counsellor who speaks Hindi.",
+        idempotency_key=uuid.uuid4(),
+        send=send,
     )
     return referral
 
@@ -84,12 +97,24 @@ def build_world(p: dict[str, Any]) -> World:
     services.referral_accept(actor=p["cwc_chair"], referral=cwc_ref, caseworker=p["cwc_member"])
     pending = refer(p["ahtu_officer"], case, orgs["ngo"])
     declined = refer(p["ahtu_officer"], case, orgs["shelter"], service="shelter")
-    services.referral_decline(actor=p["shelter_coordinator"], referral=declined,
-                              reason="No bed free this week.")
+    services.referral_decline(
+        actor=p["shelter_coordinator"], referral=declined, reason="No bed free this week."
+    )
     lead = services.lead_record(
-        actor=p["cwc_member"], case=case, police_org=orgs["ahtu"], offender_role="customer",
-        description="CanaryLeadDesc tall man", places="CanaryLeadPlace", phones="9000000001",
+        actor=p["cwc_member"],
+        case=case,
+        police_org=orgs["ahtu"],
+        offender_role="customer",
+        description="CanaryLeadDesc tall man",
+        places="CanaryLeadPlace",
+        phones="9000000001",
     )
     values = {f: getattr(ChildCase.objects.get(pk=case.pk), f) for f in ChildCase.PROTECTED_FIELDS}
-    return World(case=case, cwc_referral=cwc_ref, pending=pending, declined=declined,
-                  lead=lead, markers=values)
+    return World(
+        case=case,
+        cwc_referral=cwc_ref,
+        pending=pending,
+        declined=declined,
+        lead=lead,
+        markers=values,
+    )
