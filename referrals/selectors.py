@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -223,7 +224,15 @@ def clocks_board(user: Any, *, now: datetime.datetime | None = None, horizon_hou
             )
         )
         .order_by("due_at")
-        .prefetch_related(Prefetch("obj"))
+        .prefetch_related(
+            GenericPrefetch(
+                "obj",
+                [
+                    ChildCase.objects.defer(*CASE_PROTECTED),
+                    Referral.objects.select_related("case").defer(*CASE_PROTECTED_VIA_REFERRAL),
+                ],
+            )
+        )
     )
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -419,8 +418,6 @@ def clock_board(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     items = list(page)
-    # Referral clocks are labelled with their case code: one more query for all of them.
-    prefetch_related_objects([c.obj for c in items if isinstance(c.obj, Referral)], "case")
     rows = []
     for c in items:
         spec, obj = c.rule_spec, c.obj

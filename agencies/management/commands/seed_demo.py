@@ -14,7 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with FTU_ENV=production.")
-        demo.build()
+        people = demo.build()
+        cases = demo.build_cases(people)
+        if cases:
+            self.stdout.write(f"Demo child cases (fictional): {', '.join(c.code for c in cases)}")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for person in demo.PEOPLE:
             if person.active:
