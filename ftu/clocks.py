@@ -291,11 +291,14 @@ def clock_summary(clock: Clock, now: datetime.datetime | None = None) -> dict[st
         }
         soon = spec and spec.warn_before and clock.due_at - now <= max(spec.warn_before)
         badge = "urgent" if soon else ""
+    state = clock.get_state_display()
+    if clock.state == Clock.State.RUNNING and clock.due_at <= now:
+        state = Clock.State.MISSED.label  # the tick has not run yet: say it as it is
     return {
         "clock": clock,
         "label": label,
         "citation": citation,
-        "state": clock.get_state_display(),
+        "state": state,
         "text": text,
         "badge": badge,
     }

@@ -280,3 +280,25 @@ def test_pages_keep_a_constant_number_of_queries(
         world = build_world(p)
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
+
+
+def test_inbox_and_outbox_stay_inside_visible_to(personas: dict[str, Any]) -> None:
+    from referrals import selectors
+
+    p = personas
+    world = build_world(p)
+    refer(p["ahtu_officer"], world.case, p["orgs"]["dcpu"], send=False)
+    for key in (
+        "ahtu_officer",
+        "ngo_coordinator",
+        "cwc_chair",
+        "shelter_coordinator",
+        "wcd_officer",
+        "convenor",
+        "media_member",
+    ):
+        visible = set(Referral.objects.visible_to(p[key]).values_list("pk", flat=True))
+        assert set(selectors.inbox(p[key]).values_list("pk", flat=True)) <= visible, key
+        assert set(selectors.outbox(p[key]).values_list("pk", flat=True)) <= visible, key
+    assert not selectors.inbox(p["shelter_coordinator"]).exists()  # declined
+    assert not selectors.inbox(p["wcd_officer"]).exists()  # a draft is not in an inbox
