@@ -229,17 +229,20 @@ def clocked_models() -> list[type[models.Model]]:
 def visible_clock_filter(user: Any) -> models.Q:
     """Q for the clocks whose object the person may see through its model's ``visible_to``."""
     q = models.Q(pk__in=[])
+    whole: list[int] = []
     for model in clocked_models():
         visible = model.objects.visible_to(user)  # type: ignore[attr-defined]
         ct = ContentType.objects.get_for_model(model)
         if not visible.query.where and not visible.query.is_empty():
             # Everything of this model is visible (the convenor): no subquery needed.
-            q |= models.Q(content_type=ct)
+            whole.append(ct.pk)
             continue
         ids = visible.annotate(_clock_id=Cast("pk", models.CharField(max_length=64))).values(
             "_clock_id"
         )
         q |= models.Q(content_type=ct, object_id__in=ids)
+    if whole:
+        q |= models.Q(content_type_id__in=whole)
     return q
 
 
