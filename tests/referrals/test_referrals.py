@@ -302,3 +302,34 @@ def test_inbox_and_outbox_stay_inside_visible_to(personas: dict[str, Any]) -> No
         assert set(selectors.outbox(p[key]).values_list("pk", flat=True)) <= visible, key
     assert not selectors.inbox(p["shelter_coordinator"]).exists()  # declined
     assert not selectors.inbox(p["wcd_officer"]).exists()  # a draft is not in an inbox
+
+
+def test_a_refused_transition_stores_and_pushes_nothing(
+    personas: dict[str, Any], case: ChildCase, django_capture_on_commit_callbacks: Any
+) -> None:
+    p = personas
+    referral = refer(p["ahtu_officer"], case, p["orgs"]["ngo"])
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(ValidationError):
+            services.referral_accept(
+                actor=p["ngo_coordinator"], referral=referral, caseworker=p["media_member"]
+            )
+    assert callbacks == []
+    assert Notification.objects.count() == before
+    assert not AuditEvent.objects.filter(action="referral.accept").exists()
+    referral.refresh_from_db()
+    assert referral.state == "sent"
+
+
+def test_wrong_methods(personas: dict[str, Any], case: ChildCase, login: Any) -> None:
+    referral = refer(personas["ahtu_officer"], case, personas["orgs"]["ngo"])
+    client = login(personas["ngo_coordinator"])
+    for name in ("referral_accept", "referral_decline"):
+        assert client.get(reverse(f"referrals:{name}", args=[referral.pk])).status_code == 405
+    assert (
+        login(personas["ahtu_officer"])
+        .put(reverse("referrals:case_refer", args=[case.pk]))
+        .status_code
+        == 405
+    )
