@@ -76,14 +76,16 @@ def test_case_create_view_records_and_redirects(personas: dict[str, Any], login:
 
 
 def test_future_first_contact_is_refused(personas: dict[str, Any], login: Any) -> None:
-    post = {
-        "first_contact_at": (timezone.localtime() + datetime.timedelta(days=1)).strftime(
-            "%Y-%m-%dT%H:%M"
-        ),
-        "recording_org": personas["orgs"]["ngo"].pk,
-    }
+    data = case_data()
+    post = {k: v for k, v in data.items() if v is not None and k not in ("languages", "needs")}
+    post["first_contact_at"] = (timezone.localtime() + datetime.timedelta(days=1)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    post["age_assessed_at"] = ""
+    post["recording_org"] = personas["orgs"]["ngo"].pk
     response = login(personas["ngo_counsellor"]).post(reverse("referrals:case_new"), post)
     assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["first_contact_at"]
     assert ChildCase.objects.count() == 0
 
 
