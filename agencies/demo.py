@@ -244,3 +244,75 @@ def build(*, password: str | None = DEMO_PASSWORD, demo: bool = True) -> dict[st
         )
         people[person.key] = user
     return people
+
+
+def build_cases(people: dict[str, Any]) -> list[Any]:
+    """A few fictional child cases, made through the referral services (clearly fake data).
+
+    Idempotent: does nothing once the demo cases exist.  Returns the cases created.
+    """
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from referrals import services
+    from referrals.models import ChildCase
+
+    orgs = people["orgs"]
+    if ChildCase.objects.filter(recording_org=orgs["ahtu"]).exists():
+        return []
+    now = timezone.now()
+    made = []
+    specs = [
+        ("ahtu_officer", "ahtu", "Demo Child One (fictional)", 20, "12-14", "female"),
+        ("ngo_counsellor", "ngo", "Demo Child Two (fictional)", 5, "15-17", "female"),
+        ("wcd_officer", "dcpu", "Demo Child Three (fictional)", 30, "6-11", "male"),
+    ]
+    for key, org, name, hours_ago, band, sex in specs:
+        case, _dups = services.case_create(
+            actor=people[key],
+            organisation=orgs[org],
+            data={
+                "first_contact_at": now - datetime.timedelta(hours=hours_ago),
+                "source": "rescue" if org == "ahtu" else "childline",
+                "police_station": orgs["ps_civil"],
+                "district": "Meerut",
+                "sex": sex,
+                "apparent_age": None,
+                "age_band": band,
+                "age_basis": "appearance",
+                "age_assessed_at": now - datetime.timedelta(hours=hours_ago),
+                "languages": ["hi"],
+                "needs": ["medical", "counselling", "shelter"],
+                "name": name,
+                "aliases": "",
+                "guardian_name": "Demo Guardian (fictional)",
+                "guardian_contact": "0000000000",
+                "address": "Demo address, not a real place",
+                "school": "",
+                "identifying_marks": "",
+                "circumstances": "Fictional demo record: no real child.",
+            },
+        )
+        made.append(case)
+    first = made[0]
+    services.referral_create(
+        actor=people["ahtu_officer"],
+        case=first,
+        to_org=orgs["cwc"],
+        service="cwc_production",
+        urgency="emergency",
+        note="Demo referral: production before the CWC.",
+        idempotency_key=uuid.uuid4(),
+    )
+    services.referral_create(
+        actor=people["ahtu_officer"],
+        case=first,
+        to_org=orgs["ngo"],
+        service="counselling",
+        urgency="urgent",
+        note="Demo referral: counselling in Hindi.",
+        idempotency_key=uuid.uuid4(),
+    )
+    return made

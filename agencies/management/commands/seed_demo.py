@@ -22,6 +22,9 @@ class Command(BaseCommand):
         from raids import demo as raids_demo
 
         raids_demo.build(people)
+        cases = demo.build_cases(people)
+        if cases:
+            self.stdout.write(f"Demo child cases (fictional): {', '.join(c.code for c in cases)}")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for person in demo.PEOPLE:
             if person.active:
