@@ -162,8 +162,10 @@ def test_login_page_renders_in_english_and_hindi(client: Any, db: Any) -> None:
     assert hindi.status_code == 200
     assert b'lang="hi"' in hindi.content
     assert "मुख्य सामग्री पर जाएँ".encode() in hindi.content
-    # allauth ships no Hindi: its strings come from locale_vendor/.
-    assert "साइन इन".encode() in hindi.content
+    assert "लॉग इन करें".encode() in hindi.content
+    # allauth ships no Hindi: the strings of its own pages come from locale_vendor/.
+    reset = client.get("/accounts/password/reset/", HTTP_ACCEPT_LANGUAGE="hi")
+    assert "पासवर्ड रीसेट".encode() in reset.content
 
 
 @pytest.mark.django_db
