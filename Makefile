@@ -46,7 +46,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 messages: install
-	$(BIN)/python manage.py makemessages -l hi --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages -l hi --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=deploy
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=staticfiles
 
 # Each benchmark prints its own figures; bench/README.md says how to read them.
