@@ -213,6 +213,10 @@ def _render_target(
 @require_POST
 def raid_plan(request: HttpRequest, pk: int) -> HttpResponse:
     raid = selectors.raid_detail(request.user, pk)
+    # Only the lead edits the plan; the re-rendered form shows the target and grounds, so
+    # the same reveal rule (and its audit row) applies before anything is shown.
+    if not perms.is_lead(request.user, raid):
+        raise PermissionDenied
     form = RaidPlanForm(request.POST)
     if form.is_valid():
         try:
@@ -222,6 +226,7 @@ def raid_plan(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Plan saved."))
             return redirect(raid)
+    services.target_reveal(actor=request.user, raid=raid)
     return _render_target(request, raid, plan_form=form, status=400)
 
 

@@ -154,3 +154,36 @@ def test_leaving_ones_organisation_ends_access(personas) -> None:
 
     forget(user)
     assert not Raid.objects.visible_to(user).filter(pk=raid.pk).exists()
+
+
+def test_plan_form_errors_never_show_the_target_to_a_team_member(personas, login) -> None:
+    """A police officer on the team, before the briefing: an invalid plan POST is refused
+    without re-rendering the target and grounds."""
+    from raids import services
+    from raids.choices import TeamRole
+
+    raid = make_raid(personas, status=RaidStatus.APPROVED)
+    services.team_add(
+        actor=personas["ahtu_officer"],
+        raid=raid,
+        user=personas["station_officer"],
+        organisation=personas["orgs"]["ps_civil"],
+        role=TeamRole.OFFICER,
+    )
+    officer = login(personas["station_officer"])
+    assert officer.get(reverse("raids:target", args=[raid.pk])).status_code == 403
+    response = officer.post(reverse("raids:plan", args=[raid.pk]), {})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert LOCATION not in body and GROUNDS not in body
+
+
+def test_the_leads_invalid_plan_is_re_shown_and_audited(personas, login) -> None:
+    from ftu.models import AuditEvent
+
+    raid = make_raid(personas, status=RaidStatus.PLANNING)
+    response = login(personas["ahtu_officer"]).post(reverse("raids:plan", args=[raid.pk]), {})
+    assert response.status_code == 400
+    assert AuditEvent.objects.filter(
+        action="raid.target_view", actor=personas["ahtu_officer"]
+    ).exists()
