@@ -12,13 +12,18 @@ from ftu import audit
 
 def profile_update(*, actor: User, data: dict[str, Any]) -> User:
     """A person edits their own profile (name, phone, language, notification e-mail)."""
-    allowed = {"full_name", "phone", "preferred_language", "notification_email"}
-    changed = [k for k in allowed if k in data and getattr(actor, k) != data[k]]
+    allowed = ("full_name", "phone", "preferred_language", "notification_email")
     with transaction.atomic():
+        # Compare with the stored row, not with ``actor``: a ModelForm bound to the same
+        # instance has already copied the new values onto it.
+        person = User.objects.select_for_update().get(pk=actor.pk)
+        changed = sorted(k for k in allowed if k in data and getattr(person, k) != data[k])
         for key in changed:
-            setattr(actor, key, data[key])
-        actor.full_clean(exclude=["password"])
+            setattr(person, key, data[key])
+        person.full_clean(exclude=["password"])
         if changed:
-            actor.save(update_fields=changed)
-        audit.record(actor=actor, action="profile.update", obj=actor, fields=changed)
-    return actor
+            person.save(update_fields=changed)
+            audit.record(actor=actor, action="profile.update", obj=person, fields=changed)
+    for key in changed:
+        setattr(actor, key, getattr(person, key))
+    return person

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from agencies import selectors, services
 from agencies.filters import DirectoryFilter
 from agencies.forms import ProfileForm
+from agencies.models import User
 from agencies.permissions import can_manage_members
 from ftu.access import requires
 from ftu.policy import Cap, can
@@ -54,7 +55,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.USE_HUB, methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # Bound to a copy: the form must not change request.user before the service decides.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
         services.profile_update(actor=request.user, data=form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
