@@ -621,6 +621,9 @@ def minutes_comment_resolve(
 @transaction.atomic
 def minutes_submit(*, actor: User, minutes: Minutes) -> Minutes:
     _require(permissions.may_manage_meetings(actor))
+    # Lock first: minutes_comment takes the same lock, so no comment can slip in between
+    # this check and the transition.
+    _lock_minutes(minutes)
     if MinutesComment.objects.filter(item__minutes=minutes, resolved_at__isnull=True).exists():
         raise ValidationError(_("Resolve every comment before submitting the minutes."))
     minutes = _transition(

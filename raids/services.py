@@ -299,17 +299,15 @@ def raid_move(
                 _("Someone else moved this raid first: it is now %(status)s.")
                 % {"status": current.get_status_display()}
             )
-        audit_reason = reason
-        if gaps:
-            audit_reason = (
-                (reason + " " if reason else "") + "unchecked: " + ",".join(i.code for i in gaps)
-            )
+        # The audit log is read by the convenor, who is not on the team: never copy the
+        # team's free text (a cancel reason) into it, only field names and checklist codes.
+        audit_reason = ("unchecked: " + ",".join(i.code for i in gaps)) if gaps else ""
         audit.record(
             actor=actor,
             action=f"raid.{step}",
             obj=raid,
             organisation=raid.unit,
-            fields=["status"],
+            fields=["status", "cancel_reason"] if reason else ["status"],
             reason=audit_reason,
         )
         raid.refresh_from_db()

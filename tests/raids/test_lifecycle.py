@@ -336,3 +336,18 @@ def test_check_constraints_hold_in_the_database(personas) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Raid.objects.filter(pk=raid.pk).update(supervisor=raid.lead)
     assert ChecklistItem.objects.filter(raid=raid).count() == 8
+
+
+def test_cancel_reason_stays_out_of_the_audit_log(personas) -> None:
+    """The convenor reads the audit log but is not on the team: only field names go there."""
+    from ftu.models import AuditEvent
+    from raids import services
+    from tests.raids.helpers import make_raid
+
+    raid = make_raid(personas, codename="HERON")
+    services.raid_move(
+        actor=personas["ahtu_officer"], raid=raid, step="cancel", reason="CANARY-REASON-91"
+    )
+    event = AuditEvent.objects.filter(action="raid.cancel").get()
+    assert "cancel_reason" in event.fields
+    assert "CANARY-REASON-91" not in str(AuditEvent.objects.values_list())
