@@ -12,9 +12,8 @@ where nginx is installed, it runs deploy/nginx/ftu.conf itself (ports, paths and
 throwaway self-signed certificate substituted — the only local override) and logs in
 through TLS and the proxy.
 
-Each check is one function in STEPS.  A check that needs work not merged yet reports
-NOT RUN with the reason (never a pass): today that is the notification round trip, which
-needs the notifications websocket consumer and a page that notifies.
+Each check is one function in STEPS.  A check that cannot run here reports NOT RUN with
+the reason (never a pass): e.g. the clock-sync check where chrony is not installed.
 
     .venv/bin/python deploy/smoke.py            # used by .ci/run after the PostgreSQL suite
     SMOKE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -196,6 +195,7 @@ class Stack:
     accounts: list[tuple[str, str]] = field(default_factory=list)  # (e-mail, TOTP secret)
     nginx_ports: tuple[int, int] = (0, 0)  # (http, https)
     websocket_routes: int = 0
+    browser: Browser | None = None  # logged in by step_login (the convenor), reused after
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         t0 = time.monotonic()
@@ -581,7 +581,8 @@ def log_in(browser: Browser, email: str, secret: str) -> None:
 
 
 def step_login(stack: Stack) -> str:
-    log_in(Browser(stack.web_port), *stack.accounts[0])
+    stack.browser = Browser(stack.web_port)
+    log_in(stack.browser, *stack.accounts[0])
     return "allauth form + TOTP step on the WSGI tier; home page served"
 
 
@@ -638,15 +639,99 @@ def step_celery_task(stack: Stack) -> str:
     )
 
 
+NOTIFICATION_KEYS = {"id", "kind", "urgency", "title", "link"}
+
+
+def metric_value(body: str, sample: str) -> float:
+    """The value of one sample line (``name{labels}``) of a /metrics page; 0 if absent."""
+    for line in body.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name == sample:
+            return float(value)
+    return 0.0
+
+
+def scrape(port: int) -> str:
+    status, _, body = Browser(port).request("GET", "/metrics")
+    check(status == 200, f"/metrics on :{port}: {status}")
+    return body
+
+
 def step_notification_roundtrip(stack: Stack) -> str:
     """A page on the WSGI tier notifies; a websocket on the ASGI tier receives it.
 
-    Needs the notifications consumer (a route in ftu.routing.websocket_urlpatterns) and a
-    page whose service calls notify().  Until both are merged this is reported NOT RUN.
+    The convenor's session from the real log-in (step_login) opens the notifications socket
+    on uvicorn (Origin: the allowed host, headers as nginx sets them), says hello and waits
+    for "synced"; then the preferences page's "send me a test notification" form is POSTed
+    to gunicorn.  The frame must arrive over Redis with only the allowed payload keys, and
+    both tiers' metrics must show it (socket open; notification created and pushed).
     """
     if stack.websocket_routes == 0:
         raise NotRun("no websocket route yet (notifications consumer not merged)")
-    raise NotRun("route present, but the notifying page for this check is not wired yet")
+    browser = stack.browser
+    if browser is None or "__Host-sessionid" not in browser.cookies:
+        raise Failed("no logged-in session from the log-in step")
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    created_sample = 'ftu_notifications_created_total{kind="notifications.test"}'
+    pushed_sample = 'ftu_notifications_pushed_total{outcome="sent"}'
+    web_before = scrape(stack.web_port)
+    raw = socket.create_connection(("127.0.0.1", stack.ws_port), timeout=10)
+    cookie = f"__Host-sessionid={browser.cookies['__Host-sessionid']}"
+    with connect(
+        f"ws://{HOST}/ws/notifications/",
+        sock=raw,
+        origin=ORIGIN,  # type: ignore[arg-type]
+        additional_headers={
+            "Cookie": cookie,
+            "X-Forwarded-Proto": "https",
+            "X-Real-IP": "192.0.2.10",
+            "User-Agent": "ftu-smoke/1",
+        },
+        proxy=None,
+        open_timeout=10,
+        close_timeout=5,
+    ) as ws:
+        ws.send(json.dumps({"type": "hello", "last_id": None}))
+        try:
+            synced = json.loads(ws.recv(timeout=10))
+        except ConnectionClosed as exc:
+            raise Failed(f"the socket was closed instead of synced: {exc.rcvd}") from None
+        check(synced.get("type") == "synced", f"first frame: {synced}")
+        ws_body = scrape(stack.ws_port)
+        open_sockets = metric_value(ws_body, "ftu_websocket_connections")
+        check(open_sockets >= 1, f"ws tier counts {open_sockets} open sockets")
+
+        status, _, html = browser.request("GET", "/notifications/preferences")
+        check(status == 200, f"preferences page: {status}")
+        sent_at = time.monotonic()
+        status, headers, _ = browser.request(
+            "POST",
+            "/notifications/preferences/test",
+            {"csrfmiddlewaretoken": browser.form_token(html)},
+        )
+        check(status == 302, f"send-test POST on the WSGI tier: {status}")
+        try:
+            frame = json.loads(ws.recv(timeout=10))
+        except TimeoutError:
+            raise Failed("no notification frame within 10 s of the POST") from None
+        latency = time.monotonic() - sent_at
+    check(set(frame) == {"type", "notification"}, f"frame keys: {sorted(frame)}")
+    check(frame["type"] == "notification", f"frame type: {frame['type']}")
+    payload = frame["notification"]
+    check(set(payload) == NOTIFICATION_KEYS, f"payload keys: {sorted(payload)}")
+    check(payload["kind"] == "notifications.test", f"kind: {payload['kind']}")
+    check(isinstance(payload["id"], int) and payload["id"] > synced["last_id"], payload["id"])
+    web_after = scrape(stack.web_port)
+    for sample in (created_sample, pushed_sample):
+        before, after = metric_value(web_before, sample), metric_value(web_after, sample)
+        check(after >= before + 1, f"web /metrics {sample}: {before} -> {after}")
+    return (
+        f"POST on gunicorn :{stack.web_port} -> frame on uvicorn :{stack.ws_port} "
+        f"{latency * 1000:.0f} ms after the POST was sent, "
+        f"keys {sorted(payload)}; metrics moved on both tiers"
+    )
 
 
 def step_clock(stack: Stack) -> str:

@@ -58,7 +58,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ftu import audit
+from ftu import audit, metrics
 from ftu.models import Clock
 from ftu.scheduling import register_tick
 from notifications.kinds import register_kind
@@ -359,6 +359,8 @@ def _process(clock_id: int, now: datetime.datetime) -> None:
             clock.missed_notified = True
             clock.save(update_fields=["state", "missed_notified", "updated"])
             audit.record(actor=None, action="clock.missed", obj=clock, fields=[spec.code])
+            code = spec.code
+            transaction.on_commit(lambda: metrics.clock_missed(code))
             _emit(clock, obj, spec, MISSED, now=now)
             if spec.on_missed:
                 spec.on_missed(clock, obj)
@@ -387,3 +389,37 @@ def tick(now: datetime.datetime) -> None:
     )
     for clock_id in ids:
         _process(clock_id, now)
+    report_clocks(now)
+
+
+def report_clocks(now: datetime.datetime) -> None:
+    """Set the clocks gauges per rule: running clocks due within the rule's longest warning
+    (due soon), and clocks missed and not met since (overdue).  Never raises."""
+    try:
+        with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
+            codes = list(RULES)
+            windows = [max(RULES[c].warn_before, default=datetime.timedelta(0)) for c in codes]
+            counted = (
+                Clock.objects.filter(state=Clock.State.RUNNING, due_at__gt=now).aggregate(
+                    **{
+                        f"r{i}": models.Count(
+                            "id", filter=models.Q(rule=code, due_at__lte=now + window)
+                        )
+                        for i, (code, window) in enumerate(zip(codes, windows, strict=True))
+                    }
+                )
+                if codes
+                else {}
+            )
+            due_soon = {code: counted[f"r{i}"] or 0 for i, code in enumerate(codes)}
+            overdue = dict(
+                Clock.objects.filter(state=Clock.State.MISSED)
+                .order_by()
+                .values_list("rule")
+                .annotate(n=models.Count("id"))
+            )
+    except Exception:  # noqa: BLE001 - a metric never fails the tick
+        logger.warning("clock gauges could not be counted")
+        return
+    for code in RULES:
+        metrics.set_clocks(code, due_soon=due_soon[code], overdue=overdue.get(code, 0))

@@ -8,9 +8,9 @@ Every process keeps its own values.  Under gunicorn, uvicorn with workers, or th
 prefork pool, set ``PROMETHEUS_MULTIPROC_DIR`` (the systemd units do) so that one scrape of
 a machine's tier sums its processes.  Which tier exposes what (docs/deploy.md):
 
-* web tier (gunicorn, ``/metrics``): requests, notifications created;
-* websocket tier (uvicorn, ``/metrics``): websocket connections, notifications pushed and
-  push latency;
+* web tier (gunicorn, ``/metrics``): requests, notifications created, pushed and push
+  latency (the push runs after the commit of the request that caused it);
+* websocket tier (uvicorn, ``/metrics``): websocket connections;
 * worker (Celery, ``FTU_METRICS_WORKER_ADDR``): task failures, and the state gauges the
   per-minute tick sets (outbox backlog, clocks due soon, overdue, missed).
 """
@@ -136,7 +136,8 @@ def notification_pushed(ok: bool = True) -> None:
 
 @_safe
 def observe_push_latency(seconds: float) -> None:
-    """Call in the consumer when a notification reaches the socket (now - created)."""
+    """Call when a notification is handed to the channel layer (now - created); the layer
+    delivers to the open sockets at once (``notifications.services.push``)."""
     PUSH_LATENCY.observe(max(0.0, seconds))
 
 

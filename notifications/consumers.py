@@ -36,6 +36,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from ftu import metrics
 from notifications.groups import user_group
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ def _still_valid(user_id: int, session_key: str | None) -> bool:
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
+    # Whether this socket is counted in the open-connections gauge (decremented once).
+    counted = False
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels >= 4.2 runs ``aclose_old_connections`` (a hop to the shared sync thread)
         # before EVERY handler, for every socket: on a fan-out to 1000 sockets that hop is
@@ -130,9 +134,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.user_id = self.user.pk
         self.groups.append(user_group(self.user_id))
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        self.counted = True
+        metrics.websocket_connected()
 
     async def disconnect(self, code: int) -> None:
         self.pending = []
+        if self.counted:
+            self.counted = False
+            metrics.websocket_disconnected()
 
     # --- from the browser ------------------------------------------------------------
 

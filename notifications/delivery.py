@@ -23,11 +23,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from ftu import metrics
 from notifications import preferences, sms
 from notifications.kinds import KINDS
 from notifications.models import Channel, Notification, OutboxMessage, OutboxState
@@ -115,7 +117,25 @@ def process_outbox(now: datetime.datetime | None = None, *, batch: int = 200) ->
     sent = 0
     for message_id in ids:
         sent += bool(send_message(message_id, now=now))
+    report_backlog()
     return sent
+
+
+def report_backlog() -> None:
+    """Set the outbox-backlog gauge: unsent (pending) messages per channel.  Never raises."""
+    try:
+        with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
+            counts = dict(
+                OutboxMessage.objects.filter(state=OutboxState.PENDING)
+                .order_by()
+                .values_list("channel")
+                .annotate(n=Count("id"))
+            )
+    except Exception:  # noqa: BLE001 - a metric never fails the outbox
+        logger.warning("outbox backlog could not be counted")
+        return
+    for channel in Channel.values:
+        metrics.set_outbox_backlog(counts.get(channel, 0), channel=channel)
 
 
 def send_message(message_id: int, *, now: datetime.datetime | None = None) -> bool:

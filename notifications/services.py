@@ -6,6 +6,7 @@ helpers).  The rows are the queue; the push is only a doorbell and may be lost.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ftu import metrics
 from notifications.groups import user_group
 from notifications.kinds import get_kind
 from notifications.layers import group_send_many
@@ -69,16 +71,23 @@ def notify(
                 : len(rows)
             ]
         )
+    metrics.notifications_created(kind, len(created))
     payloads = [(n.recipient_id, n.payload()) for n in created]
-    transaction.on_commit(lambda: push(payloads))
+    stored_at = min((n.created for n in created if n.created), default=None)
+    transaction.on_commit(lambda: push(payloads, created_at=stored_at))
     from notifications import delivery
 
     delivery.enqueue_external(created)
     return created
 
 
-def push(payloads: list[tuple[int, dict[str, Any]]]) -> None:
+def push(
+    payloads: list[tuple[int, dict[str, Any]]], *, created_at: datetime.datetime | None = None
+) -> None:
     """Ring each recipient's doorbell.  A failure loses nothing: the rows are stored.
+
+    Counted in the metrics (pushed, by outcome; latency from the rows' creation to the
+    hand-over to the channel layer, which delivers to open sockets at once).
 
     All sends go through ONE ``async_to_sync`` hop: each hop runs a fresh event loop, and the
     pub/sub layer keeps a Redis connection per loop, so a hop per recipient would open a
@@ -92,6 +101,14 @@ def push(payloads: list[tuple[int, dict[str, Any]]]) -> None:
         async_to_sync(_push_all)(layer, payloads)
     except Exception:  # noqa: BLE001 - Redis down must never fail the caller
         logger.warning("notification push failed; clients will catch up on reconnect")
+        for _payload in payloads:
+            metrics.notification_pushed(ok=False)
+        return
+    latency = (timezone.now() - created_at).total_seconds() if created_at else None
+    for _payload in payloads:
+        metrics.notification_pushed(ok=True)
+        if latency is not None:
+            metrics.observe_push_latency(latency)
 
 
 async def _push_all(layer: Any, payloads: list[tuple[int, dict[str, Any]]]) -> None:

@@ -9,10 +9,18 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Child cases and referrals")
 
     def ready(self) -> None:
+        from agencies.services_actions import register_identity_guard
         from ftu import navigation
         from ftu.policy import Cap
         from notifications.kinds import register_kind
-        from referrals import clock_rules  # noqa: F401  (registers the statutory clock rules)
+        from referrals import (
+            clock_rules,  # noqa: F401  (registers the statutory clock rules)
+            identity,
+        )
+
+        # The actions feed refuses a post holding the identity of a child in a case the
+        # poster holds (issue #8): compared with stored blind indexes, nothing decrypted.
+        register_identity_guard(identity.guard)
 
         register_kind("referral.sent", _("A referral to your organisation"), group="referral")
         register_kind("referral.accepted", _("Your referral was accepted"), group="referral")

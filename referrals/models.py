@@ -305,6 +305,29 @@ class Caseworker(models.Model):
         return f"{self.case} · {self.user}"
 
 
+class CaseIdentityIndex(models.Model):
+    """One keyed hash (blind index) of an identifying phrase of a case: its name, each alias,
+    the guardian's name, the school, the guardian's phone.
+
+    Written by the services that write identity (``referrals.identity``), read by the actions
+    feed's identity guard so that a holder cannot post a child's identity: nothing is ever
+    decrypted for the check.  The hash alone reveals nothing without the server's key.
+    """
+
+    case = models.ForeignKey(ChildCase, on_delete=models.CASCADE, related_name="identity_indexes")
+    digest = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("case identity index")
+        verbose_name_plural = _("case identity indexes")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "digest"], name="case_identity_index_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.digest[:8]}…"
+
+
 class Urgency(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency (respond within 4 hours)")
     URGENT = "urgent", _("Urgent (respond within 24 hours)")

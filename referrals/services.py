@@ -24,7 +24,7 @@ from ftu.crypto import blind_index
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
 from notifications.services import notify
-from referrals import clock_rules, selectors
+from referrals import clock_rules, identity, selectors
 from referrals.models import (
     CaseCounter,
     CaseEvent,
@@ -135,6 +135,7 @@ def case_create(*, actor: User, organisation: Organisation, data: dict[str, Any]
         case.code = _allocate_code(timezone.localtime(now).year)
         case.full_clean()
         case.save()
+        identity.store_case_identity(case)
         Caseworker.objects.create(case=case, user=actor, organisation=organisation, added_by=actor)
         filled = [f for f in ChildCase.PROTECTED_FIELDS if getattr(case, f)]
         audit.record(
