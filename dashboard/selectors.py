@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -91,7 +91,7 @@ class Period:
 
 
 def month_of(value: datetime.date | datetime.datetime) -> datetime.date:
-    """The IST month of a value returned by ``TruncMonth`` (or of any date or datetime)."""
+    """The IST month of a date or an aware datetime."""
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = value.astimezone(IST)
@@ -156,17 +156,65 @@ def _month_rows(
     return rows
 
 
-def _by_month_and(
-    rows: Iterable[dict[str, Any]], key: str, columns: list[str]
-) -> dict[datetime.date, list[int]]:
-    index = {c: i for i, c in enumerate(columns)}
-    counts: dict[datetime.date, list[int]] = {}
+def month_bounds(period: Period) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Each month's [start, end) as aware IST datetimes (IST midnight on the first)."""
+    return [
+        (
+            datetime.datetime.combine(m, datetime.time(), tzinfo=IST),
+            datetime.datetime.combine(add_months(m, 1), datetime.time(), tzinfo=IST),
+        )
+        for m in period.months
+    ]
+
+
+Counts = dict[Any, dict[datetime.date, dict[str, int]]]
+
+
+def _monthly(
+    qs: QuerySet[Any],
+    field: str,
+    period: Period,
+    conditions: dict[str, Q] | None = None,
+    by: str | None = None,
+) -> Counts:
+    """Counts per IST month (and per ``conditions`` name, and per value of ``by``).
+
+    Conditional aggregation over the months' IST boundaries: plain range comparisons on
+    ``field``, so one query on any database and no per-row time-zone conversion (on SQLite
+    ``TruncMonth(tzinfo=...)`` runs a Python function per row: 1-4 s at 10,000 cases).
+    """
+    conditions = conditions or {"n": Q()}
+    aggregates = {}
+    for i, (start, end) in enumerate(month_bounds(period)):
+        in_month = Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        for name, condition in conditions.items():
+            aggregates[f"{name}_{i}"] = Count("pk", filter=in_month & condition)
+    qs = qs.filter(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+    if by is None:
+        rows = [{**qs.aggregate(**aggregates), "_by": None}]
+    else:
+        rows = list(qs.order_by().values(by).annotate(**aggregates))
+    result: Counts = {}
     for row in rows:
-        if row[key] not in index:
-            continue
-        cells = counts.setdefault(month_of(row["month"]), [0] * len(columns))
-        cells[index[row[key]]] += row["n"]
-    return counts
+        months = result.setdefault(row["_by"] if by is None else row[by], {})
+        for i, month in enumerate(period.months):
+            cells = months.setdefault(month, dict.fromkeys(conditions, 0))
+            for name in conditions:
+                cells[name] += row[f"{name}_{i}"] or 0
+    return result
+
+
+def _columns_by_month(counts: Counts, columns: list[Any]) -> dict[datetime.date, list[int]]:
+    """``_monthly(..., by=...)`` as one list of counts per month, in ``columns`` order."""
+    result: dict[datetime.date, list[int]] = {}
+    for c, key in enumerate(columns):
+        for month, cells in counts.get(key, {}).items():
+            result.setdefault(month, [0] * len(columns))[c] += cells["n"]
+    return result
+
+
+def _single(counts: Counts, *names: str) -> dict[datetime.date, list[int]]:
+    return {m: [cells[n] for n in names] for m, cells in counts.get(None, {}).items()}
 
 
 def _with_total_row(rows: list[Row], width: int) -> list[Row]:
@@ -186,18 +234,7 @@ def _share(numerator: int, denominator: int) -> float | None:
 
 def children_rescued(period: Period) -> Table:
     """Child cases by the IST month of rescue or first contact.  One query."""
-    rows = (
-        ChildCase.objects.filter(
-            first_contact_at__gte=period.start, first_contact_at__lt=period.end
-        )
-        .annotate(month=TruncMonth("first_contact_at", tzinfo=IST))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[datetime.date, list[int]] = defaultdict(lambda: [0])
-    for row in rows:
-        counts[month_of(row["month"])][0] += row["n"]
+    counts = _single(_monthly(ChildCase.objects.all(), "first_contact_at", period), "n")
     return Table(
         "rescued",
         _("Children rescued or first contacted"),
@@ -213,29 +250,16 @@ def cwc_production(period: Period) -> Table:
     Within 24 h: met no later than due.  Late or missed: met after the due time, or missed.
     Running clocks (not yet decided) and clocks marked not applicable are left out.
     """
-    rows = (
-        Clock.objects.filter(
-            rule=clock_rules.CWC_PRODUCTION.code,
-            started_at__gte=period.start,
-            started_at__lt=period.end,
-        )
-        .annotate(month=TruncMonth("started_at", tzinfo=IST))
-        .values("month")
-        .annotate(
-            within=Count("id", filter=Q(state=Clock.State.MET, met_at__lte=F("due_at"))),
-            late=Count(
-                "id",
-                filter=Q(state=Clock.State.MET, met_at__gt=F("due_at"))
-                | Q(state=Clock.State.MISSED),
-            ),
-        )
-        .order_by()
+    monthly = _monthly(
+        Clock.objects.filter(rule=clock_rules.CWC_PRODUCTION.code),
+        "started_at",
+        period,
+        {
+            "within": Q(state=Clock.State.MET, met_at__lte=F("due_at")),
+            "late": Q(state=Clock.State.MET, met_at__gt=F("due_at")) | Q(state=Clock.State.MISSED),
+        },
     )
-    counts: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        cells = counts[month_of(row["month"])]
-        cells[0] += row["within"]
-        cells[1] += row["late"]
+    counts = _single(monthly, "within", "late")
     table_rows = _month_rows(period, counts, 2)
     for row in table_rows:
         row.extra = _share(row.values[0], sum(row.values))
@@ -289,15 +313,10 @@ def referral_acceptance(period: Period) -> Table:
 
 def _referrals_by(period: Period, key: str, choices: Any, title: str, header: str) -> Table:
     columns = [value for value, _label in choices]
-    rows = (
-        Referral.objects.filter(sent_at__gte=period.start, sent_at__lt=period.end)
-        .exclude(state=Referral.State.DRAFT)
-        .annotate(month=TruncMonth("sent_at", tzinfo=IST))
-        .values("month", key)
-        .annotate(n=Count("id"))
-        .order_by()
+    monthly = _monthly(
+        Referral.objects.exclude(state=Referral.State.DRAFT), "sent_at", period, by=key
     )
-    counts = _by_month_and(rows, key, columns)
+    counts = _columns_by_month(monthly, columns)
     return Table(
         f"referrals_{key}",
         title,
@@ -330,18 +349,10 @@ def referrals_by_service(period: Period) -> Table:
 
 def raids_executed(period: Period) -> Table:
     """Closed raids only (a raid still open never counts), by IST month executed.  One query."""
-    rows = (
-        Raid.objects.filter(status=RaidStatus.CLOSED)
-        .annotate(when=Coalesce("executed_at", "closed_at"))
-        .filter(when__gte=period.start, when__lt=period.end)
-        .annotate(month=TruncMonth("when", tzinfo=IST))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
+    closed = Raid.objects.filter(status=RaidStatus.CLOSED).annotate(
+        when=Coalesce("executed_at", "closed_at")
     )
-    counts: dict[datetime.date, list[int]] = defaultdict(lambda: [0])
-    for row in rows:
-        counts[month_of(row["month"])][0] += row["n"]
+    counts = _single(_monthly(closed, "when", period), "n")
     return Table(
         "raids",
         _("Raids executed (closed raids only)"),
@@ -354,21 +365,16 @@ def raids_executed(period: Period) -> Table:
 def offenders_arrested(period: Period) -> Table:
     """Offenders arrested in closed raids, by role and IST month executed.  One query."""
     columns = [value for value, _label in OffenderRole.choices]
-    rows = (
-        ArrestedOffender.objects.filter(outcome__raid__status=RaidStatus.CLOSED)
-        .annotate(when=Coalesce("outcome__raid__executed_at", "outcome__raid__closed_at"))
-        .filter(when__gte=period.start, when__lt=period.end)
-        .annotate(month=TruncMonth("when", tzinfo=IST))
-        .values("month", "role")
-        .annotate(n=Count("id"))
-        .order_by()
+    arrested = ArrestedOffender.objects.filter(outcome__raid__status=RaidStatus.CLOSED).annotate(
+        when=Coalesce("outcome__raid__executed_at", "outcome__raid__closed_at")
     )
+    counts = _columns_by_month(_monthly(arrested, "when", period, by="role"), columns)
     return Table(
         "arrested",
         _("Offenders arrested in raids, by role"),
         _("Month"),
         [str(label) for _value, label in OffenderRole.choices],
-        _month_rows(period, _by_month_and(rows, "role", columns), len(columns)),
+        _month_rows(period, counts, len(columns)),
         total_column=True,
     )
 
