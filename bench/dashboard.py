@@ -100,10 +100,10 @@ def measure(vendor: str, runs: int) -> None:
     pages = [
         ("dashboard (MP's office, full)", "mp_reviewer", reverse("dashboard:dashboard")),
         ("dashboard (media, suppressed)", "media_member", reverse("dashboard:dashboard")),
-        ("dashboard CSV (convenor)", "convenor", reverse("dashboard:csv")),
+        ("dashboard CSV (MP's office)", "mp_reviewer", reverse("dashboard:csv")),
         (
             "dashboard, 36 months",
-            "convenor",
+            "mp_reviewer",
             reverse("dashboard:dashboard") + "?start=2024-01&end=2026-12",
         ),
     ]
