@@ -2,7 +2,7 @@
 
 Usage (from the project root):
     .venv/bin/python bench/dashboard.py                      # SQLite, in a temporary directory
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dashboard .venv/bin/python bench/dashboard.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dash .venv/bin/python bench/dashboard.py
 
 Seeds as ``bench/cases.py`` does (same function), then spreads the cases' first contact and
 the referrals over the last 12 months, decides the clocks (met in time, met late, missed) and
