@@ -541,3 +541,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # FTU_CHANNEL_PREFIX already keeps their cache keys and channel groups apart.
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{_REDIS_PREFIX}:"}
+
+# --- dashboard ---
+INSTALLED_APPS += ["dashboard"]

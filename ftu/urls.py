@@ -24,6 +24,7 @@ urlpatterns = [
     path("raids/", include("raids.urls")),
     path("meetings/", include("meetings.urls")),
     path("notifications/", include("notifications.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
 

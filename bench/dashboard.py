@@ -1,0 +1,135 @@
+"""Bench: the district dashboard with 10,000 cases, 30,000 referrals and 30,000 clocks.
+
+Usage (from the project root):
+    .venv/bin/python bench/dashboard.py                      # SQLite, in a temporary directory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dash .venv/bin/python bench/dashboard.py
+
+Seeds as ``bench/cases.py`` does (same function), then spreads the cases' first contact and
+the referrals over the last 12 months, decides the clocks (met in time, met late, missed) and
+gives accepted referrals a response time, so that every figure has data.  Prints the number
+of queries of the page and of its CSV (which must not grow with the data; ``--cases 1000``
+gives the same count) and p50/p95 of the response time through Django's test client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.cases import _prepare_database, seed  # noqa: E402
+
+
+def spread() -> None:
+    """Move timestamps across 12 months and decide clocks, in a few bulk UPDATEs."""
+    from django.db import connection, transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from ftu.models import Clock
+    from referrals.models import ChildCase, Referral
+
+    now = timezone.now()
+    day = datetime.timedelta(days=1)
+    with transaction.atomic():
+        # Case i contacted i * 50 minutes ago: 10,000 cases cover about 347 days.
+        ids = list(ChildCase.objects.order_by("pk").values_list("pk", flat=True))
+        with connection.cursor() as cur:
+            for start in range(0, len(ids), 1000):
+                for offset, pk in enumerate(ids[start : start + 1000]):
+                    at = now - datetime.timedelta(minutes=50 * (start + offset))
+                    cur.execute(
+                        "UPDATE referrals_childcase SET first_contact_at = %s WHERE id = %s",
+                        [at, pk],
+                    )
+        for state, offset in (("accepted", 0), ("completed", 1)):
+            Referral.objects.filter(state=state).update(
+                sent_at=F("sent_at") - day * (30 * offset + 5),
+                responded_at=F("sent_at") - day * (30 * offset + 5) + datetime.timedelta(hours=7),
+            )
+        clocks = Clock.objects.order_by("pk").values_list("pk", flat=True)
+        pks = list(clocks)
+        third = len(pks) // 3
+        Clock.objects.filter(pk__in=pks[:third]).update(state="met", met_at=F("started_at"))
+        Clock.objects.filter(pk__in=pks[third : 2 * third]).update(
+            state="met", met_at=F("due_at") + datetime.timedelta(hours=2)
+        )
+        Clock.objects.filter(pk__in=pks[2 * third :]).update(state="missed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--referrals", type=int, default=30_000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    vendor = _prepare_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ftu.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DEBUG", "false")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from referrals.models import ChildCase
+
+    if not ChildCase.objects.exists():
+        seed(args.cases, args.referrals)
+        spread()
+    measure(vendor, args.runs)
+
+
+def measure(vendor: str, runs: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from agencies.demo import email_for
+    from agencies.models import User
+
+    pages = [
+        ("dashboard (MP's office, full)", "mp_reviewer", reverse("dashboard:dashboard")),
+        ("dashboard (media, suppressed)", "media_member", reverse("dashboard:dashboard")),
+        ("dashboard CSV (MP's office)", "mp_reviewer", reverse("dashboard:csv")),
+        (
+            "dashboard, 36 months",
+            "mp_reviewer",
+            reverse("dashboard:dashboard") + "?start=2024-01&end=2026-12",
+        ),
+    ]
+    print(f"\n{vendor}: page | queries | p50 ms | p95 ms")
+    for label, key, url in pages:
+        client = Client()
+        client.force_login(User.objects.get(email=email_for(key)))
+        for _ in range(2):
+            assert client.get(url).status_code == 200, url
+        counted: list[str] = []
+
+        def count(execute, sql, params, many, context, counted=counted):  # type: ignore[no-untyped-def]
+            counted.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(url)
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        print(f"{label:32} | {len(counted):3d} | {statistics.median(times):7.1f} | {p95:7.1f}")
+
+
+if __name__ == "__main__":
+    main()
