@@ -14,6 +14,9 @@ class ReferralsConfig(AppConfig):
         from notifications.kinds import register_kind
         from referrals import clock_rules  # noqa: F401  (registers the statutory clock rules)
 
+        register_kind(
+            "case.from_rescue", _("A child case opened from a rescue"), urgent=True, group="case"
+        )
         register_kind("referral.sent", _("A referral to your organisation"), group="referral")
         register_kind("referral.accepted", _("Your referral was accepted"), group="referral")
         register_kind("referral.assigned", _("You are named caseworker"), group="referral")
