@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, Organisation, User
-from ftu import audit
+from ftu import audit, clocks
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
 from notifications.services import notify
+from raids import clock_rules
 from raids import permissions as perms
 from raids.choices import (
     CHECKLIST,
@@ -713,6 +714,7 @@ def _case_from_outcome(actor: User, raid: Raid, outcome: RaidOutcome) -> Prosecu
         accused.full_clean()
         accused.save()
     audit.record(actor=actor, action="prosecution.open", obj=case, organisation=raid.unit)
+    _sync_charge_sheet_clock(case, actor)
     return case
 
 
@@ -806,6 +808,39 @@ def outcome_hand_over_pending(*, actor: User, outcome: RaidOutcome) -> list[Resc
 # --- prosecution ---------------------------------------------------------------------------
 
 
+def _ist_start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _sync_charge_sheet_clock(case: ProsecutionCase, actor: User | None) -> None:
+    """Keep the BNSS s.193(2) clock in step with the accused (call inside the transaction).
+
+    Starts it (from the FIR date) once an accused is charged under POCSO s.4, 6, 8 or 10;
+    meets it, on the last charge-sheet date, when every such accused is charge-sheeted; marks
+    it not applicable if revised charges take every accused off it before that.
+    """
+    on_clock = [a for a in Accused.objects.filter(case=case) if a.on_charge_sheet_clock]
+    rule = clock_rules.CHARGE_SHEET
+    running = [c for c in clocks.clocks_for(case) if c.rule == rule.code]
+    if not on_clock:
+        if running and running[0].state == running[0].State.RUNNING:
+            clocks.clock_not_applicable(
+                obj=case,
+                rule=rule,
+                reason=_("No accused is charged under POCSO s.4, 6, 8 or 10 any more."),
+                actor=actor,
+            )
+        return
+    clock = clocks.clock_start(
+        obj=case, rule=rule, started_at=_ist_start_of(case.fir_registered_on), actor=actor
+    )
+    if clock.state not in (clock.State.RUNNING, clock.State.MISSED):
+        return
+    dates = [a.charge_sheeted_on for a in on_clock]
+    if all(dates):
+        clocks.clock_meet(obj=case, rule=rule, at=_ist_start_of(max(dates)), actor=actor)
+
+
 def case_open(
     *,
     actor: User,
@@ -872,6 +907,7 @@ def accused_add(
             organisation=case.unit,
             fields=["accused", "name"] if name else ["accused"],
         )
+        _sync_charge_sheet_clock(case, actor)
     return accused
 
 
@@ -939,4 +975,5 @@ def accused_advance(
             + (["sections"] if sections is not None else []),
             reason=f"{locked.label} -> {stage}",
         )
+        _sync_charge_sheet_clock(case, actor)
     return locked
