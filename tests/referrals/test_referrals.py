@@ -274,11 +274,14 @@ def test_pages_keep_a_constant_number_of_queries(
     client = login(p["ahtu_officer"] if name != "inbox" else p["ngo_coordinator"])
     url = world.case.get_absolute_url() if name == "case" else reverse(f"referrals:{name}")
     client.get(url)  # warm caches (content types, session)
-    with django_assert_max_num_queries(16):
+    # The case page reads six related lists; every page also pays a constant 7 since the merge
+    # (session tracking, MFA check, the bell's two counts).
+    budget = 20 if name == "case" else 16
+    with django_assert_max_num_queries(budget):
         assert client.get(url).status_code == 200
     for _ in range(5):
         world = build_world(p)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(budget):
         assert client.get(url).status_code == 200
 
 
