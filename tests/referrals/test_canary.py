@@ -122,9 +122,7 @@ def test_no_marker_reaches_anyone_without_need_to_know(
         for url in urls:
             response = client.get(url)
             # Files (minutes PDF, calendar) stream: read them whole, bytes kept as they are.
-            body = (
-                b"".join(response.streaming_content) if response.streaming else response.content
-            )
+            body = b"".join(response.streaming_content) if response.streaming else response.content
             leaks += [(key, url, m) for m in _found(markers, body.decode(errors="replace"))]
         response = client.post(
             reverse("referrals:case_reveal", args=[world.case.pk]), {"reason": "curious about it"}
