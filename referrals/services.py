@@ -203,10 +203,12 @@ def child_case_open_from_rescue(
             age_assessed_at=rescued_at,
             treated_as_child=True,
         )
-        case.duplicate_index = duplicate_index(name="", age_band=age_band, guardian_contact="")
+        # No identity yet: an empty index (never a duplicate of anything) says so, and
+        # ``case_identity_record`` fills both in.
+        case.duplicate_index = ""
         case.code = _allocate_code(timezone.localtime(now).year)
         # The name is required of a case recorded by hand; here nobody may write one down.
-        case.full_clean(exclude=["name"])
+        case.full_clean(exclude=["name", "duplicate_index"])
         case.save()
         Caseworker.objects.create(case=case, user=actor, organisation=unit, added_by=actor)
         audit.record(actor=actor, action="case.create_from_rescue", obj=case, organisation=unit)
@@ -228,6 +230,44 @@ def child_case_open_from_rescue(
             )
         notify_case_from_rescue(case, actor=actor, drafted=referral is not None)
     return case, referral
+
+
+def case_identity_record(*, actor: User, case: ChildCase, data: dict[str, Any]) -> list[str]:
+    """A holder records the identity of a case opened without one (from a rescue).
+
+    Only once: a case that has an identity is never overwritten here.  Audited with the field
+    names.  Returns the codes of possible duplicates among the cases the actor holds.
+    """
+    _require(actor, Cap.CASE_LIST)
+    unknown = set(data) - set(ChildCase.PROTECTED_FIELDS)
+    if unknown:
+        raise ValidationError(_("Only identity fields can be recorded here."))
+    if not (data.get("name") or "").strip():
+        raise ValidationError({"name": _("Give the child's name.")})
+    with transaction.atomic():
+        case = ChildCase.objects.select_for_update().get(pk=case.pk)
+        _require_holder(actor, case)
+        if case.duplicate_index:
+            raise ValidationError(_("The identity of this case is already recorded."))
+        org = acting_org(actor, case)
+        for name, value in data.items():
+            setattr(case, name, (value or "").strip())
+        case.duplicate_index = duplicate_index(
+            name=case.name, age_band=case.age_band, guardian_contact=case.guardian_contact
+        )
+        case.full_clean()
+        case.save(update_fields=[*data, "duplicate_index", "updated"])
+        filled = [f for f in ChildCase.PROTECTED_FIELDS if getattr(case, f)]
+        audit.record(
+            actor=actor, action="case.identity_record", obj=case, organisation=org, fields=filled
+        )
+        _event(case, CaseEvent.Kind.CREATED, _("Identity recorded"), actor=actor, org=org)
+        return list(
+            ChildCase.objects.held_by(actor)
+            .filter(duplicate_index=case.duplicate_index)
+            .exclude(pk=case.pk)
+            .values_list("code", flat=True)
+        )
 
 
 def district_cwc(district: str) -> Organisation | None:

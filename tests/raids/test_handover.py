@@ -194,3 +194,33 @@ def test_nothing_is_opened_when_the_confirmation_fails(personas, outcome):
     assert not ChildCase.objects.exists() and not Notification.objects.filter(
         kind="case.from_rescue"
     )
+
+
+def test_a_holder_records_the_identity_once(personas, outcome, login):
+    from referrals import services as referrals
+
+    _confirm(personas, outcome)
+    case = ChildCase.objects.order_by("pk").first()
+    url = reverse("referrals:case_identity_record", args=[case.pk])
+    page = login(personas["station_officer"]).get(reverse("referrals:case", args=[case.pk]))
+    assert url in page.content.decode()
+    for key in ("ngo_coordinator", "cwc_member", "media_member", "convenor"):
+        assert login(personas[key]).get(url).status_code == 404
+        assert login(personas[key]).post(url, {"name": "Intruder"}).status_code == 404
+    client = login(personas["station_officer"])
+    assert client.post(url, {"name": ""}).status_code == 200
+    response = client.post(url, {"name": "CANARY-NAME-31", "guardian_contact": "98 7654 3210"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.name == "CANARY-NAME-31" and case.duplicate_index
+    event = AuditEvent.objects.get(action="case.identity_record")
+    assert sorted(event.fields) == ["guardian_contact", "name"] and "CANARY" not in str(
+        event.__dict__
+    )
+    with pytest.raises(ValidationError):
+        referrals.case_identity_record(
+            actor=personas["ahtu_officer"], case=case, data={"name": "Overwrite"}
+        )
+    case.refresh_from_db()
+    assert case.name == "CANARY-NAME-31"
+    assert url not in client.get(reverse("referrals:case", args=[case.pk])).content.decode()
