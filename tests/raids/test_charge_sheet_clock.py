@@ -143,3 +143,14 @@ def test_the_case_page_shows_the_clock(personas, login) -> None:
     body = login(personas["ahtu_officer"]).get(page).content.decode()
     assert "Charge sheet (investigation complete)" in body and "BNSS 2023 s.193(2)" in body
     assert "15/03/2026 23:59" in body
+
+
+def test_the_deadline_board_lists_it_for_the_unit_only(personas, login) -> None:
+    case = _case(personas, D(2026, 1, 15))
+    _accused(personas, case, [Section.POCSO_4])
+    clocks.tick(timezone.now())
+    board = reverse("referrals:clocks")
+    body = login(personas["ahtu_officer"]).get(board).content.decode()
+    assert "FIR 31/2026" in body and case.get_absolute_url() in body
+    for key in ("ngo_coordinator", "cwc_member", "convenor"):
+        assert "FIR 31/2026" not in login(personas[key]).get(board).content.decode()
