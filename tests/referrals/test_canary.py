@@ -55,6 +55,16 @@ def sent_messages(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         await original(group, message)
 
     monkeypatch.setattr(layer, "group_send", recording)
+    # On Redis, notifications go out in one batch that bypasses ``group_send``: record it too.
+    from notifications import services as notification_services
+
+    batch = notification_services.group_send_many
+
+    async def recording_batch(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        seen.extend(message for _group, message in messages)
+        await batch(layer, messages)
+
+    monkeypatch.setattr(notification_services, "group_send_many", recording_batch)
     return seen
 
 
