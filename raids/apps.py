@@ -12,6 +12,7 @@ class RaidsConfig(AppConfig):
         from ftu.navigation import register
         from ftu.policy import Cap
         from notifications.kinds import register_kind
+        from raids import clock_rules  # noqa: F401  (registers the charge-sheet clock rule)
 
         register("raids:list", _("Raids"), Cap.RAID_JOIN, order=40)
         register("raids:cases", _("Prosecutions"), Cap.PROSECUTION_VIEW, order=45)

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, Organisation, User
-from ftu import audit
+from ftu import audit, clocks
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
 from notifications.services import notify
+from raids import clock_rules
 from raids import permissions as perms
 from raids.choices import (
     CHECKLIST,
@@ -711,44 +712,131 @@ def _case_from_outcome(actor: User, raid: Raid, outcome: RaidOutcome) -> Prosecu
         accused.full_clean()
         accused.save()
     audit.record(actor=actor, action="prosecution.open", obj=case, organisation=raid.unit)
+    _sync_charge_sheet_clock(case, actor)
     return case
 
 
+# The rescue's choices → the child case's (same meaning; a band that does not fit one of the
+# case's bands becomes "uncertain", treated as a child, and the rescue's band is kept on the
+# case's timeline).
+_CASE_SEX = {"f": "female", "m": "male", "t": "transgender", "u": "not_known"}
+_CASE_AGE_BAND = {"16_17": "15-17", "uncertain": "uncertain"}
+_CASE_NEEDS = {
+    "medical": "medical",
+    "shelter": "shelter",
+    "counselling": "counselling",
+    "interpreter": "interpreter",
+    "legal_aid": "legal_aid",
+    "family_tracing": "other",
+    "special_educator": "education",
+}
+
+
 def _hand_over_rescued_minors(outcome: RaidOutcome, actor: User) -> list[RescuedPerson]:
-    """INTEGRATION POINT (a) — the rescue → child case → CWC chain, wired after the merge.
+    """The rescue → child case → CWC chain (issues #4 and #6).
 
     Precondition: called inside ``outcome_confirm``'s transaction, the outcome row locked.
 
-    After the merge with the child-cases branch this function will, for each rescued person
-    with ``is_minor`` and ``handover == PENDING``, in this same transaction:
-
-    1. call ``referrals.services.child_case_open_from_rescue(actor=actor, unit=raid.unit,
-       age_band=…, sex=…, languages=…, needs=…, rescued_at=person.rescued_at, source=person)``
-       — a child case whose statutory clocks (``ftu/clocks.py``: CWC production 24 h, medical
-       care 24 h, inform CWC and Special Court 24 h) start at ``person.rescued_at``, not at
-       the time of recording;
-    2. call ``referrals.services.referral_draft(actor=actor, case=…, to=<the district CWC>,
-       service=Service.CWC_PRODUCTION)`` — a drafted CWC production referral;
-    3. set ``person.child_case_ref`` to the new case code and ``handover = DONE``.
-
-    Until then the minors stay ``PENDING`` (shown on the outcome page as awaiting a child
-    case) and the audit log records the hand-over as pending, so nothing is lost: the merge
-    can replay every PENDING row.  Returns the rows handed over (or pending).
+    For each rescued minor still ``PENDING`` (row locked and re-checked, so a replay or a
+    concurrent call opens nothing twice): open a child case held by the raid's unit, with the
+    FIR's police station (or the unit) on it and no identity, whose 24-hour statutory clocks
+    run from the rescue time; draft a CWC production referral to the district's active CWC;
+    link the row to the case code and mark it done.  Returns the rows handed over.
     """
-    minors = [p for p in outcome.rescued.all() if p.is_minor and p.handover == HandOver.PENDING]
-    if minors:
-        audit.record(
-            actor=actor,
-            action="raid.minors_handover_pending",
-            obj=outcome.raid,
-            organisation=outcome.raid.unit,
-            fields=["rescued"],
-            reason=f"{len(minors)} minor(s) awaiting child cases",
+    from referrals import services as referrals
+
+    raid = outcome.raid
+    unit = raid.unit
+    pending = list(
+        RescuedPerson.objects.select_for_update()
+        .filter(outcome=outcome, handover=HandOver.PENDING)
+        .order_by("pk")
+    )
+    minors = [p for p in pending if p.is_minor]
+    if not minors:
+        return []
+    cwc = referrals.district_cwc(unit.district)
+    station = outcome.police_station or unit
+    for person in minors:
+        band = _CASE_AGE_BAND.get(person.age_band, "uncertain")
+        note = (
+            ""
+            if band != "uncertain"
+            else _("apparent age at the rescue: %(band)s") % {"band": person.get_age_band_display()}
         )
+        case, _referral = referrals.child_case_open_from_rescue(
+            actor=actor,
+            unit=unit,
+            police_station=station,
+            sex=_CASE_SEX[person.sex],
+            age_band=band,
+            languages=list(person.languages),
+            needs=sorted({_CASE_NEEDS[n] for n in person.needs}),
+            rescued_at=person.rescued_at,
+            cwc=cwc,
+            rescue_ref=f"raid-{raid.pk}-person-{person.pk}",
+            note=note,
+        )
+        person.child_case_ref = case.code
+        person.handover = HandOver.DONE
+        person.save(update_fields=["child_case_ref", "handover"])
+    audit.record(
+        actor=actor,
+        action="raid.minors_handover",
+        obj=raid,
+        organisation=unit,
+        fields=["rescued"],
+        reason=f"{len(minors)} child case(s) opened",
+    )
     return minors
 
 
+def outcome_hand_over_pending(*, actor: User, outcome: RaidOutcome) -> list[RescuedPerson]:
+    """Replay the hand-over of a confirmed outcome's minors still pending (those confirmed
+    before the chain was wired); does nothing for rows already handed over."""
+    if not perms.can_record_outcome(actor, outcome.raid):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = RaidOutcome.objects.select_for_update().get(pk=outcome.pk)
+        if not locked.is_confirmed:
+            raise ValidationError(_("Confirm the outcome first."))
+        return _hand_over_rescued_minors(locked, actor)
+
+
 # --- prosecution ---------------------------------------------------------------------------
+
+
+def _ist_start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _sync_charge_sheet_clock(case: ProsecutionCase, actor: User | None) -> None:
+    """Keep the BNSS s.193(2) clock in step with the accused (call inside the transaction).
+
+    Starts it (from the FIR date) once an accused is charged under POCSO s.4, 6, 8 or 10;
+    meets it, on the last charge-sheet date, when every such accused is charge-sheeted; marks
+    it not applicable if revised charges take every accused off it before that.
+    """
+    on_clock = [a for a in Accused.objects.filter(case=case) if a.on_charge_sheet_clock]
+    rule = clock_rules.CHARGE_SHEET
+    running = [c for c in clocks.clocks_for(case) if c.rule == rule.code]
+    if not on_clock:
+        if running and running[0].state == running[0].State.RUNNING:
+            clocks.clock_not_applicable(
+                obj=case,
+                rule=rule,
+                reason=_("No accused is charged under POCSO s.4, 6, 8 or 10 any more."),
+                actor=actor,
+            )
+        return
+    clock = clocks.clock_start(
+        obj=case, rule=rule, started_at=_ist_start_of(case.fir_registered_on), actor=actor
+    )
+    if clock.state not in (clock.State.RUNNING, clock.State.MISSED):
+        return
+    dates = [a.charge_sheeted_on for a in on_clock]
+    if all(dates):
+        clocks.clock_meet(obj=case, rule=rule, at=_ist_start_of(max(dates)), actor=actor)
 
 
 def case_open(
@@ -817,6 +905,7 @@ def accused_add(
             organisation=case.unit,
             fields=["accused", "name"] if name else ["accused"],
         )
+        _sync_charge_sheet_clock(case, actor)
     return accused
 
 
@@ -884,4 +973,5 @@ def accused_advance(
             + (["sections"] if sections is not None else []),
             reason=f"{locked.label} -> {stage}",
         )
+        _sync_charge_sheet_clock(case, actor)
     return locked

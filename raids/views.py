@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ftu import clocks
 from ftu.access import requires
 from ftu.policy import Cap, can
 from raids import permissions as perms
@@ -517,6 +518,7 @@ def _render_case(request: HttpRequest, case: Any, status: int = 200, **forms: An
         "manage": manage,
         "raid_visible": case.raid_id is not None
         and perms.Raid.objects.visible_to(request.user).filter(pk=case.raid_id).exists(),
+        "clock_rows": [clocks.clock_summary(c) for c in clocks.clocks_for(case)],
     }
     if manage:
         ctx["accused_form"] = forms.get("accused_form") or AccusedForm()

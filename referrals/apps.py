@@ -22,6 +22,9 @@ class ReferralsConfig(AppConfig):
         # poster holds (issue #8): compared with stored blind indexes, nothing decrypted.
         register_identity_guard(identity.guard)
 
+        register_kind(
+            "case.from_rescue", _("A child case opened from a rescue"), urgent=True, group="case"
+        )
         register_kind("referral.sent", _("A referral to your organisation"), group="referral")
         register_kind("referral.accepted", _("Your referral was accepted"), group="referral")
         register_kind("referral.assigned", _("You are named caseworker"), group="referral")

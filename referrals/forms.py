@@ -101,6 +101,19 @@ class CaseForm(forms.Form):
         return _not_future(self.cleaned_data.get("age_assessed_at"))
 
 
+class IdentityForm(forms.Form):
+    """The protected fields of a case opened without them (from a rescue)."""
+
+    name = CaseForm.base_fields["name"]
+    aliases = CaseForm.base_fields["aliases"]
+    guardian_name = CaseForm.base_fields["guardian_name"]
+    guardian_contact = CaseForm.base_fields["guardian_contact"]
+    address = CaseForm.base_fields["address"]
+    school = CaseForm.base_fields["school"]
+    identifying_marks = CaseForm.base_fields["identifying_marks"]
+    circumstances = CaseForm.base_fields["circumstances"]
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need to see the identity?"),

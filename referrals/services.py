@@ -26,6 +26,7 @@ from ftu.roles import OrgKind, Role
 from notifications.services import notify
 from referrals import clock_rules, identity, selectors
 from referrals.models import (
+    AgeBasis,
     CaseCounter,
     CaseEvent,
     Caseworker,
@@ -35,6 +36,9 @@ from referrals.models import (
     Lead,
     Milestone,
     Referral,
+    ReferralService,
+    Source,
+    Urgency,
     org_ids,
 )
 
@@ -142,12 +146,7 @@ def case_create(*, actor: User, organisation: Organisation, data: dict[str, Any]
             actor=actor, action="case.create", obj=case, organisation=organisation, fields=filled
         )
         _event(case, CaseEvent.Kind.CREATED, _("Case recorded"), actor=actor, org=organisation)
-        for rule in (
-            clock_rules.MEDICAL_CARE,
-            clock_rules.REPORT_CWC_COURT,
-            clock_rules.CWC_PRODUCTION,
-        ):
-            clocks.clock_start(obj=case, rule=rule, started_at=case.first_contact_at, actor=actor)
+        _start_first_clocks(case, actor)
         duplicates = list(
             ChildCase.objects.held_by(actor)
             .filter(duplicate_index=case.duplicate_index)
@@ -155,6 +154,155 @@ def case_create(*, actor: User, organisation: Organisation, data: dict[str, Any]
             .values_list("code", flat=True)
         )
     return case, duplicates
+
+
+def child_case_open_from_rescue(
+    *,
+    actor: User,
+    unit: Organisation,
+    police_station: Organisation | None,
+    sex: str,
+    age_band: str,
+    languages: list[str],
+    needs: list[str],
+    rescued_at: datetime.datetime,
+    cwc: Organisation | None,
+    rescue_ref: str,
+    note: str = "",
+) -> tuple[ChildCase, Referral | None]:
+    """Open the child case of a minor rescued by ``unit`` and draft its CWC production referral.
+
+    Called by the raid outcome's confirmation, inside its transaction.  The case carries no
+    identity (the holders fill it in later); its preliminary age assessment is by appearance,
+    by the actor, at the rescue.  The 24-hour clocks run from ``rescued_at``, not from now.
+    ``rescue_ref`` identifies the rescued person (it keys the drafted referral, so a replay
+    returns the first draft); ``note`` (e.g. the band recorded at the rescue) goes on the
+    timeline.  Returns (case, drafted referral or None when the district has no active CWC).
+    """
+    _require(actor, Cap.CASE_CREATE)
+    if unit.kind != OrgKind.POLICE or unit.pk not in org_ids(actor):
+        raise PermissionDenied
+    if police_station is not None and police_station.kind != OrgKind.POLICE:
+        raise ValidationError({"police_station": _("Choose a police station.")})
+    if timezone.is_naive(rescued_at) or rescued_at > timezone.now():
+        raise ValidationError({"rescued_at": _("The time cannot be in the future.")})
+    with transaction.atomic():
+        now = timezone.now()
+        case = ChildCase(
+            recording_org=unit,
+            created_by=actor,
+            district=unit.district,
+            police_station=police_station or unit,
+            sex=sex,
+            age_band=age_band,
+            languages=list(languages),
+            needs=list(needs),
+            source=Source.RESCUE,
+            first_contact_at=rescued_at,
+            age_basis=AgeBasis.APPEARANCE,
+            age_assessed_by=actor,
+            age_assessed_at=rescued_at,
+            treated_as_child=True,
+        )
+        # No identity yet: an empty index (never a duplicate of anything) says so, and
+        # ``case_identity_record`` fills both in.
+        case.duplicate_index = ""
+        case.code = _allocate_code(timezone.localtime(now).year)
+        # The name is required of a case recorded by hand; here nobody may write one down.
+        case.full_clean(exclude=["name", "duplicate_index"])
+        case.save()
+        Caseworker.objects.create(case=case, user=actor, organisation=unit, added_by=actor)
+        audit.record(actor=actor, action="case.create_from_rescue", obj=case, organisation=unit)
+        summary = _("Case recorded from a rescue")
+        if note:
+            summary = f"{summary} ({note})"
+        _event(case, CaseEvent.Kind.CREATED, summary, actor=actor, org=unit, at=rescued_at)
+        _start_first_clocks(case, actor)
+        referral = None
+        if cwc is not None:
+            referral, _created = referral_create(
+                actor=actor,
+                case=case,
+                to_org=cwc,
+                service=ReferralService.CWC_PRODUCTION,
+                urgency=Urgency.URGENT,
+                idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"ftu:rescue:{rescue_ref}"),
+                send=False,
+            )
+        notify_case_from_rescue(case, actor=actor, drafted=referral is not None)
+    return case, referral
+
+
+def case_identity_record(*, actor: User, case: ChildCase, data: dict[str, Any]) -> list[str]:
+    """A holder records the identity of a case opened without one (from a rescue).
+
+    Only once: a case that has an identity is never overwritten here.  Audited with the field
+    names.  Returns the codes of possible duplicates among the cases the actor holds.
+    """
+    _require(actor, Cap.CASE_LIST)
+    unknown = set(data) - set(ChildCase.PROTECTED_FIELDS)
+    if unknown:
+        raise ValidationError(_("Only identity fields can be recorded here."))
+    if not (data.get("name") or "").strip():
+        raise ValidationError({"name": _("Give the child's name.")})
+    with transaction.atomic():
+        case = ChildCase.objects.select_for_update().get(pk=case.pk)
+        _require_holder(actor, case)
+        if case.duplicate_index:
+            raise ValidationError(_("The identity of this case is already recorded."))
+        org = acting_org(actor, case)
+        for name, value in data.items():
+            setattr(case, name, (value or "").strip())
+        case.duplicate_index = duplicate_index(
+            name=case.name, age_band=case.age_band, guardian_contact=case.guardian_contact
+        )
+        case.full_clean()
+        case.save(update_fields=[*data, "duplicate_index", "updated"])
+        filled = [f for f in ChildCase.PROTECTED_FIELDS if getattr(case, f)]
+        audit.record(
+            actor=actor, action="case.identity_record", obj=case, organisation=org, fields=filled
+        )
+        _event(case, CaseEvent.Kind.CREATED, _("Identity recorded"), actor=actor, org=org)
+        return list(
+            ChildCase.objects.held_by(actor)
+            .filter(duplicate_index=case.duplicate_index)
+            .exclude(pk=case.pk)
+            .values_list("code", flat=True)
+        )
+
+
+def district_cwc(district: str) -> Organisation | None:
+    """The active Child Welfare Committee of a district (the first by name if several)."""
+    return (
+        Organisation.objects.filter(kind=OrgKind.CWC, is_active=True, district=district)
+        .order_by("name", "pk")
+        .first()
+    )
+
+
+def _start_first_clocks(case: ChildCase, actor: Any) -> None:
+    """The 24-hour clocks, from the time of rescue or first contact (not of recording)."""
+    for rule in (
+        clock_rules.MEDICAL_CARE,
+        clock_rules.REPORT_CWC_COURT,
+        clock_rules.CWC_PRODUCTION,
+    ):
+        clocks.clock_start(obj=case, rule=rule, started_at=case.first_contact_at, actor=actor)
+
+
+def notify_case_from_rescue(case: ChildCase, *, actor: Any, drafted: bool) -> None:
+    if drafted:
+        title = _("%(code)s: child case opened from a rescue; send the CWC production referral")
+    else:
+        title = _("%(code)s: child case opened from a rescue; no active CWC in the district")
+    notify(
+        recipients=selectors.case_holder_people(case),
+        kind="case.from_rescue",
+        title=title % {"code": case.code},
+        url=case.get_absolute_url(),
+        urgency="urgent",
+        actor=actor,
+    )
 
 
 def case_reveal(*, actor: User, case: ChildCase, reason: str) -> dict[str, Any]:

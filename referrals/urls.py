@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.case_new, name="case_new"),
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/identity/", views.case_reveal, name="case_reveal"),
+    path("<int:pk>/identity/record/", views.case_identity_record, name="case_identity_record"),
     path("<int:pk>/age/", views.case_age, name="case_age"),
     path("<int:pk>/events/", views.case_milestone, name="case_milestone"),
     path("<int:pk>/deadlines/not-applicable/", views.case_clock_na, name="case_clock_na"),

@@ -149,6 +149,35 @@ def case_age(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
+@sensitive_post_parameters()
+@requires(Cap.CASE_LIST, sample="held_case", methods=("GET", "POST"))
+@require_http_methods(["GET", "POST"])
+def case_identity_record(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.held_case(request.user, pk)
+    form = forms.IdentityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            duplicates = services.case_identity_record(
+                actor=request.user, case=case, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The identity is recorded."))
+            if duplicates:
+                messages.warning(
+                    request,
+                    _("Possible duplicate of: %(codes)s.") % {"codes": ", ".join(duplicates)},
+                )
+            return redirect(case)
+    return render(
+        request,
+        "referrals/case_form.html",
+        {"case": case, "form": form, "heading": _("Record the identity")},
+    )
+
+
 @requires(Cap.CASE_LIST, sample="held_case", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def case_milestone(request: HttpRequest, pk: int) -> HttpResponse:

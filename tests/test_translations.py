@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["agencies", "dashboard", "ftu", "meetings", "notifications", "raids", "referrals", "templates"]
+SOURCES = [
+    "agencies",
+    "dashboard",
+    "ftu",
+    "meetings",
+    "notifications",
+    "raids",
+    "referrals",
+    "templates",
+]
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("msgattrib") or not shutil.which("xgettext"),

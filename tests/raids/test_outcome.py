@@ -130,14 +130,11 @@ def test_confirming_opens_the_case_and_hands_minors_over(personas, executed, log
     assert accused[0].arrested_on == timezone.localtime(executed.executed_at).date()
     outcome.refresh_from_db()
     assert outcome.is_confirmed
-    # Integration point (a): the minors wait for child cases, the adult does not.
-    assert sorted(outcome.rescued.values_list("handover", flat=True)) == [
-        HandOver.NOT_APPLICABLE,
-        HandOver.PENDING,
-        HandOver.PENDING,
-    ]
-    event = AuditEvent.objects.get(action="raid.minors_handover_pending")
-    assert event.reason == "2 minor(s) awaiting child cases"
+    # The minors become child cases (tests/raids/test_handover.py), the adult does not.
+    rows = sorted(outcome.rescued.values_list("handover", flat=True))
+    assert rows == [HandOver.DONE, HandOver.DONE, HandOver.NOT_APPLICABLE]
+    event = AuditEvent.objects.get(action="raid.minors_handover")
+    assert event.reason == "2 child case(s) opened"
     # Frozen afterwards.
     with pytest.raises(ValidationError):
         _person(personas, outcome, AgeBand.AGE_12_15)
