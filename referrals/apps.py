@@ -13,6 +13,7 @@ class ReferralsConfig(AppConfig):
         from ftu.policy import Cap
         from notifications.kinds import register_kind
         from referrals import clock_rules  # noqa: F401  (registers the statutory clock rules)
+        from referrals import retention  # noqa: F401  (registers the identity-retention tick)
 
         register_kind("referral.sent", _("A referral to your organisation"), group="referral")
         register_kind("referral.accepted", _("Your referral was accepted"), group="referral")
@@ -31,6 +32,8 @@ class ReferralsConfig(AppConfig):
             urgent=True,
             group="referral",
         )
+        register_kind("case.closed", _("A case you hold was closed"), group="referral")
+        register_kind("case.reopened", _("A case you hold was reopened"), group="referral")
         register_kind("lead.new", _("A new lead about an offender"), urgent=True, group="lead")
         register_kind("lead.acknowledged", _("Your lead was acknowledged"), group="lead")
         register_kind("lead.acted", _("The police acted on your lead"), group="lead")
