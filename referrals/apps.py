@@ -12,8 +12,10 @@ class ReferralsConfig(AppConfig):
         from ftu import navigation
         from ftu.policy import Cap
         from notifications.kinds import register_kind
-        from referrals import clock_rules  # noqa: F401  (registers the statutory clock rules)
-        from referrals import retention  # noqa: F401  (registers the identity-retention tick)
+        from referrals import (
+            clock_rules,  # noqa: F401  (registers the statutory clock rules)
+            retention,  # noqa: F401  (registers the identity-retention tick)
+        )
 
         register_kind("referral.sent", _("A referral to your organisation"), group="referral")
         register_kind("referral.accepted", _("Your referral was accepted"), group="referral")
