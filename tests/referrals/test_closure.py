@@ -268,3 +268,17 @@ def test_case_page_shows_the_forms_to_those_who_may_use_them(
     convenor_page = login(p["convenor"]).get(url).content.decode()
     assert reverse("referrals:case_legal_hold", args=[world.case.pk]) in convenor_page
     assert reverse("referrals:case_close", args=[world.case.pk]) not in convenor_page
+
+
+def test_case_list_marks_and_filters_closed_cases(personas: dict[str, Any], login: Any) -> None:
+    p = personas
+    closed = _ngo_case(p)
+    still_open = make_case(p["ngo_counsellor"], p["orgs"]["ngo"])
+    closure.case_close(actor=p["ngo_coordinator"], case=closed, reason="restored")
+    client = login(p["ngo_coordinator"])
+    page = client.get(reverse("referrals:cases")).content.decode()
+    assert closed.code in page and still_open.code in page and "Closed</span>" in page
+    only_closed = client.get(reverse("referrals:cases"), {"closed": "true"}).content.decode()
+    assert closed.code in only_closed and still_open.code not in only_closed
+    only_open = client.get(reverse("referrals:cases"), {"closed": "false"}).content.decode()
+    assert closed.code not in only_open and still_open.code in only_open
