@@ -40,6 +40,8 @@ class Cap(StrEnum):
     AUDIT_VIEW = "audit.view"
     CASE_CREATE = "case.create"
     CASE_LIST = "case.list"
+    CASE_CLOSE = "case.close"
+    CASE_LEGAL_HOLD = "case.legal_hold"
     REFERRAL_RESPOND = "referral.respond"
     LEAD_RECORD = "lead.record"
     LEAD_RECEIVE = "lead.receive"
@@ -99,6 +101,10 @@ POLICY: dict[Cap, tuple[tuple[str, str], ...]] = {
     Cap.CASE_CREATE: _pairs((OrgKind.POLICE, *CARE_KINDS)),
     Cap.CASE_LIST: _pairs((OrgKind.POLICE, *CARE_KINDS, OrgKind.MEDICAL, OrgKind.LEGAL_AID))
     + (CONVENOR,),
+    # On a case it holds: the recording organisation's coordinator, or the CWC handling it.
+    Cap.CASE_CLOSE: _pairs((OrgKind.POLICE, *CARE_KINDS), str(Role.COORDINATOR))
+    + _pairs((OrgKind.CWC,)),
+    Cap.CASE_LEGAL_HOLD: (CONVENOR, *_pairs((OrgKind.CWC,))),
     Cap.REFERRAL_RESPOND: _pairs(
         (OrgKind.POLICE, *CARE_KINDS, OrgKind.MEDICAL, OrgKind.LEGAL_AID), str(Role.COORDINATOR)
     ),
@@ -135,6 +141,8 @@ CAP_LABELS: dict[Cap, Any] = {
     Cap.AUDIT_VIEW: _("Read the audit log"),
     Cap.CASE_CREATE: _("Record a child case"),
     Cap.CASE_LIST: _("List the child cases one holds or is referred"),
+    Cap.CASE_CLOSE: _("Close or reopen a child case (its recorder's coordinator, its CWC)"),
+    Cap.CASE_LEGAL_HOLD: _("Put a closed case's identity under legal hold (convenor, its CWC)"),
     Cap.REFERRAL_RESPOND: _("Accept or decline referrals to one's organisation"),
     Cap.LEAD_RECORD: _("Record a lead about an offender"),
     Cap.LEAD_RECEIVE: _("Receive leads about offenders"),

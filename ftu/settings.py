@@ -544,3 +544,13 @@ if REDIS_URL:
 
 # --- dashboard ---
 INSTALLED_APPS += ["dashboard"]
+
+# --- retention of closed cases ---
+# A closed case's protected identity is erased this many days after closing, unless under a
+# legal hold (referrals/retention.py, run by the tick and manage.py erase_closed_identities).
+# 0 means never; anything else must be at least 365 days.
+FTU_CASE_IDENTITY_RETENTION_DAYS = env.int("FTU_CASE_IDENTITY_RETENTION_DAYS", default=3 * 365)
+if FTU_CASE_IDENTITY_RETENTION_DAYS != 0 and FTU_CASE_IDENTITY_RETENTION_DAYS < 365:
+    raise ImproperlyConfigured(
+        "FTU_CASE_IDENTITY_RETENTION_DAYS must be 0 (never erase) or at least 365."
+    )

@@ -16,6 +16,7 @@ class ReferralsConfig(AppConfig):
         from referrals import (
             clock_rules,  # noqa: F401  (registers the statutory clock rules)
             identity,
+            retention,  # noqa: F401  (registers the identity-retention tick)
         )
 
         # The actions feed refuses a post holding the identity of a child in a case the
@@ -42,6 +43,8 @@ class ReferralsConfig(AppConfig):
             urgent=True,
             group="referral",
         )
+        register_kind("case.closed", _("A case you hold was closed"), group="referral")
+        register_kind("case.reopened", _("A case you hold was reopened"), group="referral")
         register_kind("lead.new", _("A new lead about an offender"), urgent=True, group="lead")
         register_kind("lead.acknowledged", _("Your lead was acknowledged"), group="lead")
         register_kind("lead.acted", _("The police acted on your lead"), group="lead")

@@ -54,7 +54,10 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Since (date)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    closed = django_filters.BooleanFilter(
+        field_name="closed_at", lookup_expr="isnull", exclude=True, label=_("Closed")
+    )
 
     class Meta:
         model = ChildCase
-        fields = ["code", "sex", "age_band", "since"]
+        fields = ["code", "sex", "age_band", "since", "closed"]

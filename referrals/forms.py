@@ -16,6 +16,7 @@ from referrals.models import (
     AgeBand,
     AgeBasis,
     AgeMethod,
+    ClosureReason,
     CwcOrder,
     Milestone,
     Need,
@@ -121,6 +122,39 @@ class RevealForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Recorded in the audit log with your name."),
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why is the case closed?"), choices=ClosureReason.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=300,
+        help_text=_("Required for “Other”. Never the child's identity or a place."),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the case reopened?"),
+        min_length=5,
+        max_length=300,
+        help_text=_("Recorded in the audit log with your name."),
+    )
+
+
+class LegalHoldForm(forms.Form):
+    hold = forms.TypedChoiceField(
+        label=_("Legal hold"),
+        choices=[("1", _("Set the legal hold")), ("0", _("Clear the legal hold"))],
+        coerce=lambda v: v == "1",
+    )
+    reason = forms.CharField(
+        label=_("Proceeding or reason"),
+        min_length=5,
+        max_length=300,
+        help_text=_("For example the trial or appeal still open. Never the child's identity."),
     )
 
 

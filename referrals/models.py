@@ -92,6 +92,14 @@ class AgeMethod(models.TextChoices):
     MEDICAL = "medical", _("Ossification or other medical test")
 
 
+class ClosureReason(models.TextChoices):
+    RESTORED = "restored", _("Restored to family")
+    PLACED = "placed", _("Placed long-term (foster care, adoption, institution)")
+    TRANSFERRED = "transferred", _("Transferred out of the district")
+    AGED_OUT = "aged_out", _("Aged out of care")
+    OTHER = "other", _("Other")
+
+
 class CaseCounter(models.Model):
     """The last serial allocated per year; the row is locked by the UPDATE that bumps it."""
 
@@ -216,6 +224,25 @@ class ChildCase(models.Model):
     age_determined_at = models.DateTimeField(_("age determined on"), null=True, blank=True)
     # Keyed hash of normalised name + age band + guardian phone: possible-duplicate check.
     duplicate_index = models.CharField(max_length=64, db_index=True, editable=False)
+    # Closure (a holder closes the case; it can be reopened).  The note is safe text.
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closure_reason = models.CharField(
+        _("reason for closing"), max_length=12, choices=ClosureReason.choices, blank=True
+    )
+    closure_note = models.CharField(_("closing note"), max_length=300, blank=True)
+    # Legal hold: a proceeding (trial, appeal, follow-up) still needs the identity, so
+    # retention must not erase it.  Set and cleared by the convenor or the CWC.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    legal_hold_reason = models.CharField(_("reason for the legal hold"), max_length=300, blank=True)
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Set when retention erased the protected fields (referrals/retention.py).
+    identity_erased_at = models.DateTimeField(_("identity erased on"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -230,8 +257,22 @@ class ChildCase(models.Model):
             models.Index(fields=["recording_org", "-first_contact_at"], name="case_rec_org_idx"),
             # the convenor's case list (every case), newest first.
             models.Index(fields=["-first_contact_at", "-id"], name="case_recent_idx"),
+            # retention: closed cases whose identity is still there, oldest closure first.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(closed_at__isnull=False, identity_erased_at__isnull=True),
+                name="case_erase_due_idx",
+            ),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(closure_reason=""),
+                name="case_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_hold=False) | ~Q(legal_hold_reason=""),
+                name="case_hold_has_reason",
+            ),
             models.CheckConstraint(
                 condition=Q(determined_age__isnull=True) | ~Q(age_method=""),
                 name="case_determined_age_has_method",
@@ -243,6 +284,10 @@ class ChildCase(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:case", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def protected_field_names(self) -> tuple[str, ...]:
@@ -482,6 +527,10 @@ class CaseEvent(models.Model):
         REFERRAL = "referral", _("Referral")
         LEAD = "lead", _("Lead")
         CASEWORKER = "caseworker", _("Caseworker named")
+        CLOSED = "closed", _("Case closed")
+        REOPENED = "reopened", _("Case reopened")
+        LEGAL_HOLD = "legal_hold", _("Legal hold")
+        ERASED = "erased", _("Identity erased")
 
     case = models.ForeignKey(ChildCase, on_delete=models.CASCADE, related_name="events")
     referral = models.ForeignKey(

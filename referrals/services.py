@@ -90,6 +90,12 @@ def _require_holder(user: Any, case: ChildCase) -> None:
         raise PermissionDenied
 
 
+def _require_open(case: ChildCase) -> None:
+    closed = ChildCase.objects.filter(pk=case.pk, closed_at__isnull=False).exists()
+    if closed:
+        raise ValidationError(_("This case is closed: reopen it first."))
+
+
 def acting_org(user: Any, case: ChildCase) -> Organisation:
     """The organisation through which ``user`` holds ``case`` (the recording one first)."""
     holding = selectors.holding_orgs(case)
@@ -258,6 +264,8 @@ def case_identity_record(*, actor: User, case: ChildCase, data: dict[str, Any]) 
         )
         case.full_clean()
         case.save(update_fields=[*data, "duplicate_index", "updated"])
+        # The actions feed's guard compares posts with these keyed hashes.
+        identity.store_case_identity(case)
         filled = [f for f in ChildCase.PROTECTED_FIELDS if getattr(case, f)]
         audit.record(
             actor=actor, action="case.identity_record", obj=case, organisation=org, fields=filled
@@ -306,7 +314,10 @@ def notify_case_from_rescue(case: ChildCase, *, actor: Any, drafted: bool) -> No
 
 
 def case_reveal(*, actor: User, case: ChildCase, reason: str) -> dict[str, Any]:
-    """Return the protected fields for a holder who gives a reason; audited (fail closed)."""
+    """Return the protected fields for a holder who gives a reason; audited (fail closed).
+
+    For a case whose identity retention erased, the reveal is audited all the same and
+    returns an empty dict (the page says when it was erased)."""
     _require(actor, Cap.CASE_LIST)
     reason = (reason or "").strip()
     if len(reason) < 5:
@@ -324,6 +335,8 @@ def case_reveal(*, actor: User, case: ChildCase, reason: str) -> dict[str, Any]:
         )
         _event(case, CaseEvent.Kind.REVEALED, _("Identity viewed"), actor=actor, org=org)
         fresh = ChildCase.objects.get(pk=case.pk)
+    if fresh.identity_erased_at is not None:
+        return {}
     return {name: getattr(fresh, name) for name in ChildCase.PROTECTED_FIELDS}
 
 
@@ -507,6 +520,7 @@ def referral_create(
     try:
         with transaction.atomic():
             _require_holder(actor, case)
+            _require_open(case)
             from_org = acting_org(actor, case)
             if from_org.pk == to_org.pk:
                 raise ValidationError({"to_org": _("Refer to another organisation.")})
@@ -594,6 +608,7 @@ def referral_send(*, actor: User, referral: Referral) -> Referral:
         if referral.state != Referral.State.DRAFT:
             raise ValidationError(_("Only a draft can be sent."))
         _require_holder(actor, referral.case)
+        _require_open(referral.case)
         _send(actor, referral)
     return referral
 

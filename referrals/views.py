@@ -25,7 +25,7 @@ from agencies.models import User
 from ftu import clocks
 from ftu.access import requires
 from ftu.policy import Cap, can
-from referrals import forms, selectors, services
+from referrals import closure, forms, selectors, services
 from referrals.filters import CaseFilter, ReferralFilter
 from referrals.models import Lead, Referral, org_ids
 
@@ -97,7 +97,84 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = selectors.case_page(request.user, case)
     data["clock_rows"] = [clocks.clock_summary(c, data["now"]) for c in data["clocks"]]
     data["reveal_form"] = forms.RevealForm()
+    data["may_close"] = data["is_holder"] and closure.may_close(request.user, case)
+    data["may_hold"] = closure.may_hold(request.user, case)
+    if data["may_close"]:
+        data["close_form"] = forms.ReopenForm() if case.is_closed else forms.CloseForm()
+    if data["may_hold"]:
+        data["hold_form"] = forms.LegalHoldForm(initial={"hold": "0" if case.legal_hold else "1"})
     return render(request, "referrals/case_detail.html", data)
+
+
+def _form_failed(request: HttpRequest, case: Any, form: Any) -> HttpResponse:
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for err in errs:
+            messages.error(request, f"{label}: {err}" if label else err)
+    return redirect(case)
+
+
+@requires(Cap.CASE_CLOSE, sample="held_case", methods=("POST",))
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.held_case(request.user, pk)
+    form = forms.CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            closure.case_close(
+                actor=request.user,
+                case=case,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Case %(code)s is closed.") % {"code": case.code})
+            return redirect(case)
+    return _form_failed(request, case, form)
+
+
+@requires(Cap.CASE_CLOSE, sample="held_case", methods=("POST",))
+@require_POST
+def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.held_case(request.user, pk)
+    form = forms.ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            closure.case_reopen(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Case %(code)s is reopened.") % {"code": case.code})
+            return redirect(case)
+    return _form_failed(request, case, form)
+
+
+@requires(Cap.CASE_LEGAL_HOLD, sample="case", methods=("POST",))
+@require_POST
+def case_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_detail(request.user, pk)
+    form = forms.LegalHoldForm(request.POST)
+    if form.is_valid():
+        try:
+            closure.case_legal_hold(
+                actor=request.user,
+                case=case,
+                hold=form.cleaned_data["hold"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The legal hold is set.")
+                if form.cleaned_data["hold"]
+                else _("The legal hold is cleared."),
+            )
+            return redirect(case)
+    return _form_failed(request, case, form)
 
 
 @never_cache
@@ -117,7 +194,11 @@ def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             labels = {f.name: f.verbose_name for f in case._meta.fields}
             rows = [(labels[k], v) for k, v in identity.items()]
-            response = render(request, "referrals/case_identity.html", {"case": case, "rows": rows})
+            response = render(
+                request,
+                "referrals/case_identity.html",
+                {"case": case, "rows": rows, "erased_at": case.identity_erased_at},
+            )
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, max-age=0, private"
             return response
     return render(request, "referrals/case_reveal.html", {"case": case, "form": form})
