@@ -72,7 +72,9 @@ for _i, _key in enumerate(FIELD_ENCRYPTION_KEYS):
         ) from exc
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must hold at least one key.")
-# Keyed hashes for blind-index columns: derived from the newest field key, never SECRET_KEY.
+# Keyed hashes for blind-index columns: BLIND_INDEX_KEY, or else the OLDEST field key (the last
+# listed), never SECRET_KEY.  Set BLIND_INDEX_KEY explicitly before a rotation drops that key:
+# a changed key silently breaks every exact-match search (duplicates, the identity guard).
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="") or FIELD_ENCRYPTION_KEYS[-1]
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)

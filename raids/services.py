@@ -695,8 +695,18 @@ def _case_from_outcome(actor: User, raid: Raid, outcome: RaidOutcome) -> Prosecu
             "created_by": actor,
         },
     )
-    if case.raid_id not in (None, raid.pk):
-        raise ValidationError({"fir_number": _("This FIR already belongs to another raid.")})
+    # An FIR opened elsewhere (another raid, or another unit from a lead) is not this raid's
+    # to extend: one generic answer, which confirms nothing about that other case.
+    if not _created and (
+        case.raid_id not in (None, raid.pk)
+        or not (case.unit_id == raid.unit_id or perms.can_manage_case(actor, case))
+    ):
+        raise ValidationError(
+            {"fir_number": _("This FIR number cannot be used for this raid: check it.")}
+        )
+    if case.raid_id is None:
+        case.raid = raid
+        case.save(update_fields=["raid"])
     arrested_on = timezone.localtime(raid.executed_at or timezone.now()).date()
     start = case.accused.count()
     for i, offender in enumerate(outcome.arrested.all(), start=start + 1):

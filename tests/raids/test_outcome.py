@@ -257,3 +257,30 @@ def test_the_lead_records_the_outcome_through_the_pages(personas, executed, logi
     case = ProsecutionCase.objects.get(fir_number="88/2026")
     page = client.get(case.get_absolute_url()).content.decode()
     assert "A1" in page and "Arrested" in page
+
+
+def test_an_fir_opened_by_another_unit_is_not_extended_by_the_raid(personas, executed) -> None:
+    """Civil Lines opened FIR 55/2026 from a lead: the AHTU raid cannot add its accused to it."""
+    from django.core.exceptions import ValidationError
+
+    other = services.case_open(
+        actor=personas["station_officer"],
+        unit=personas["orgs"]["ps_civil"],
+        fir_number="55/2026",
+        police_station=personas["orgs"]["ps_civil"],
+        fir_registered_on=timezone.localdate(),
+        lead_reference="lead from counselling",
+    )
+    outcome = _header(personas, executed, minors_rescued=0, adults_rescued=0)
+    services.offender_add(
+        actor=personas["ahtu_officer"],
+        outcome=outcome,
+        role=OffenderRole.CUSTOMER,
+        sections=[Section.POCSO_4],
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.outcome_confirm(actor=personas["ahtu_officer"], outcome=outcome)
+    assert "another raid" not in str(refused.value)
+    other.refresh_from_db()
+    assert other.accused.count() == 0 and other.raid_id is None
+    assert not RaidOutcome.objects.get(pk=outcome.pk).is_confirmed
