@@ -543,9 +543,11 @@ def task_move(*, actor: User, task: Task, to_state: str, reason: str = "") -> Ta
 
 
 def _editable_outcome(actor: User, raid: Raid) -> RaidOutcome | None:
+    """Precondition: inside a transaction.  Locks the outcome row, as ``outcome_confirm``
+    does, so no row can be added to an outcome while it is being confirmed."""
     if not perms.can_record_outcome(actor, raid):
         raise PermissionDenied
-    outcome = RaidOutcome.objects.filter(raid=raid).first()
+    outcome = RaidOutcome.objects.select_for_update().filter(raid=raid).first()
     if outcome is not None and outcome.is_confirmed:
         raise ValidationError(_("The outcome is confirmed and can no longer be changed."))
     return outcome
@@ -563,6 +565,30 @@ def outcome_save(
     sections: list[str] | None = None,
 ) -> RaidOutcome:
     """Record (or correct) the outcome's header while it is a draft."""
+    with transaction.atomic():
+        return _outcome_save(
+            actor=actor,
+            raid=raid,
+            minors_rescued=minors_rescued,
+            adults_rescued=adults_rescued,
+            fir_number=fir_number,
+            fir_registered_on=fir_registered_on,
+            police_station=police_station,
+            sections=sections,
+        )
+
+
+def _outcome_save(
+    *,
+    actor: User,
+    raid: Raid,
+    minors_rescued: int,
+    adults_rescued: int,
+    fir_number: str,
+    fir_registered_on: datetime.date | None,
+    police_station: Organisation | None,
+    sections: list[str] | None,
+) -> RaidOutcome:
     outcome = _editable_outcome(actor, raid) or RaidOutcome(raid=raid, recorded_by=actor)
     if police_station is not None and police_station.kind != OrgKind.POLICE:
         raise ValidationError({"police_station": _("Choose a police station.")})
@@ -597,7 +623,29 @@ def rescued_add(
     languages: list[str],
     needs: list[str],
 ) -> RescuedPerson:
-    _editable_outcome(actor, outcome.raid)
+    with transaction.atomic():
+        _editable_outcome(actor, outcome.raid)
+        return _rescued_add(
+            actor=actor,
+            outcome=outcome,
+            rescued_at=rescued_at,
+            age_band=age_band,
+            sex=sex,
+            languages=languages,
+            needs=needs,
+        )
+
+
+def _rescued_add(
+    *,
+    actor: User,
+    outcome: RaidOutcome,
+    rescued_at: datetime.datetime,
+    age_band: str,
+    sex: str,
+    languages: list[str],
+    needs: list[str],
+) -> RescuedPerson:
     person = RescuedPerson(
         outcome=outcome,
         rescued_at=rescued_at,
@@ -623,10 +671,10 @@ def rescued_add(
 def offender_add(
     *, actor: User, outcome: RaidOutcome, role: str, sections: list[str]
 ) -> ArrestedOffender:
-    _editable_outcome(actor, outcome.raid)
-    offender = ArrestedOffender(outcome=outcome, role=role, sections=list(sections))
-    offender.full_clean()
     with transaction.atomic():
+        _editable_outcome(actor, outcome.raid)
+        offender = ArrestedOffender(outcome=outcome, role=role, sections=list(sections))
+        offender.full_clean()
         offender.save()
         audit.record(
             actor=actor,
@@ -640,8 +688,8 @@ def offender_add(
 
 def outcome_row_remove(*, actor: User, row: RescuedPerson | ArrestedOffender) -> None:
     outcome = row.outcome
-    _editable_outcome(actor, outcome.raid)
     with transaction.atomic():
+        _editable_outcome(actor, outcome.raid)
         row.delete()
         audit.record(
             actor=actor,

@@ -466,7 +466,9 @@ def _referral_action(request: HttpRequest, pk: int, action: Any, ok: str) -> Htt
 @require_POST
 def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
     def act(referral: Referral) -> None:
-        caseworker = User.objects.filter(pk=request.POST.get("caseworker") or 0).first()
+        raw = request.POST.get("caseworker", "")
+        # The service checks that the person belongs to the receiving organisation.
+        caseworker = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if caseworker is None:
             raise ValidationError(_("Name a caseworker to accept the referral."))
         services.referral_accept(actor=request.user, referral=referral, caseworker=caseworker)

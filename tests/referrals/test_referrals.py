@@ -107,6 +107,20 @@ def test_accept_names_a_caseworker_and_grants_the_case(
     assert AuditEvent.objects.filter(action="referral.accept").count() == 1
 
 
+@pytest.mark.parametrize("value", ["", "abc", "1.5", "-3"])
+def test_malformed_caseworker_gets_a_message_and_changes_nothing(
+    personas: dict[str, Any], case: ChildCase, login: Any, value: str
+) -> None:
+    referral = refer(personas["ahtu_officer"], case, personas["orgs"]["ngo"])
+    client = login(personas["ngo_coordinator"])
+    r = client.post(reverse("referrals:referral_accept", args=[referral.pk]), {"caseworker": value})
+    assert r.status_code == 302
+    referral.refresh_from_db()
+    assert referral.state == "sent"
+    page = client.get(r["Location"]).content.decode()
+    assert "Name a caseworker to accept the referral." in page
+
+
 def test_member_who_is_not_coordinator_cannot_accept(
     personas: dict[str, Any], case: ChildCase, login: Any
 ) -> None:
