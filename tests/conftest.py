@@ -30,11 +30,25 @@ def _unlock_audit_for_flush() -> Any:
 
     original = TransactionTestCase._fixture_teardown
 
+    def _pg_unlock(on: bool) -> None:
+        # PostgreSQL's flush is a TRUNCATE, refused by a statement trigger unless unlocked.
+        from django.db import connections
+
+        for alias in connections:
+            conn = connections[alias]
+            if conn.vendor == "postgresql":
+                with conn.cursor() as cur:
+                    cur.execute(
+                        "SELECT set_config('ftu.audit_unlock', %s, false)", ["on" if on else "off"]
+                    )
+
     def _fixture_teardown(self: TransactionTestCase) -> None:
         token = audit._unlocked.set(True)
+        _pg_unlock(True)
         try:
             original(self)
         finally:
+            _pg_unlock(False)
             audit._unlocked.reset(token)
 
     TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]

@@ -177,6 +177,32 @@ def test_raw_update_and_delete_are_refused_by_the_database(sql: str) -> None:
 
 
 @pytest.mark.django_db
+def test_truncate_is_refused_by_the_database() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    _chain(2)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cur:
+            # Deferred foreign-key checks of the test's inserts must run before a TRUNCATE.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("TRUNCATE ftu_auditevent CASCADE")
+    assert AuditEvent.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_maintenance_lifts_delete_but_never_update() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite the owner-level unlock stands in for a table owner (see above)")
+    events = _chain(2)
+    with pytest.raises(DatabaseError, match="append-only"), audit.maintenance():
+        with connection.cursor() as cur:
+            cur.execute("UPDATE ftu_auditevent SET reason = 'x' WHERE seq = %s", [events[0].seq])
+    with audit.maintenance(), connection.cursor() as cur:
+        cur.execute("DELETE FROM ftu_auditevent WHERE seq = %s", [events[1].seq])
+    assert list(AuditEvent.objects.values_list("reason", flat=True)) == [events[0].reason]
+
+
+@pytest.mark.django_db
 def test_orm_update_and_delete_are_refused() -> None:
     events = _chain(2)
     with pytest.raises(TypeError):
