@@ -475,13 +475,16 @@ def action_post_recipients(post: ActionPost) -> QuerySet[User]:
 
 
 def notify_action_posted(*, post: ActionPost, actor: User) -> None:
-    from notifications.services import notify
+    from notifications.services import notify, translated
 
     notify(
         recipients=action_post_recipients(post).iterator(),
         kind=KIND_POSTED,
-        title=gettext("%(org)s posted an action: %(category)s")
-        % {"org": post.organisation.name, "category": post.get_category_display()},
+        title=translated(
+            _("%(org)s posted an action: %(category)s"),
+            org=post.organisation.name,
+            category=post.get_category_display,
+        ),
         url=post.get_absolute_url(),
         actor=actor,
     )
@@ -489,7 +492,7 @@ def notify_action_posted(*, post: ActionPost, actor: User) -> None:
 
 def notify_action_commented(*, post: ActionPost, comment: ActionComment, actor: User) -> None:
     """The author and the earlier commenters (who can still read the post) hear of a comment."""
-    from notifications.services import notify
+    from notifications.services import notify, translated
 
     involved = Q(pk=post.author_id) | Q(
         pk__in=ActionComment.objects.filter(post=post).values("author")
@@ -499,7 +502,7 @@ def notify_action_commented(*, post: ActionPost, comment: ActionComment, actor: 
     notify(
         recipients=readers,
         kind=KIND_COMMENTED,
-        title=gettext("New comment on an action of %(org)s") % {"org": post.organisation.name},
+        title=translated(_("New comment on an action of %(org)s"), org=post.organisation.name),
         url=post.get_absolute_url(),
         actor=actor,
     )

@@ -312,26 +312,29 @@ def _ist(value: datetime.datetime) -> str:
 
 
 def _emit(clock: Clock, obj: Any, spec: Rule, event: str, *, actor: Any = None, now: Any = None):
-    from notifications.services import notify
+    from notifications.services import notify, translated
 
     subject = spec.subject(obj)
     if event == DUE_SOON:
         kind = spec.kind_due_soon
-        title = gettext("%(subject)s: %(rule)s due in %(left)s") % {
-            "subject": subject,
-            "rule": spec.label,
-            "left": humanize_delta(clock.due_at - (now or timezone.now())),
-        }
+        left = clock.due_at - (now or timezone.now())
+        title = translated(
+            _("%(subject)s: %(rule)s due in %(left)s"),
+            subject=subject,
+            rule=spec.label,
+            left=lambda: humanize_delta(left),
+        )
     elif event == MISSED:
         kind = spec.kind_missed
-        title = gettext("%(subject)s: %(rule)s missed") % {"subject": subject, "rule": spec.label}
+        title = translated(_("%(subject)s: %(rule)s missed"), subject=subject, rule=spec.label)
     else:
         kind = spec.kind_met or "clock.met"
-        title = gettext("%(subject)s: %(rule)s met") % {"subject": subject, "rule": spec.label}
-    text = gettext("Due %(due)s IST (%(citation)s).") % {
-        "due": _ist(clock.due_at),
-        "citation": spec.citation,
-    }
+        title = translated(_("%(subject)s: %(rule)s met"), subject=subject, rule=spec.label)
+    text = translated(
+        _("Due %(due)s IST (%(citation)s)."),
+        due=lambda: _ist(clock.due_at),
+        citation=spec.citation,
+    )
     notify(
         recipients=spec.recipients(clock, obj, event),
         kind=kind,

@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from ftu import metrics
 from notifications import preferences, sms
@@ -214,7 +214,7 @@ def _failed_attempt(message: OutboxMessage, error: str, *, now: datetime.datetim
 def _tell_convenors(message: OutboxMessage) -> None:
     from agencies.models import Membership
     from ftu.roles import OrgKind, Role
-    from notifications.services import notify
+    from notifications.services import notify, translated
 
     convenors = [
         m.user
@@ -222,12 +222,14 @@ def _tell_convenors(message: OutboxMessage) -> None:
         .filter(organisation__kind=OrgKind.SECRETARIAT, role=Role.COORDINATOR)
         .select_related("user")
     ]
-    label = Channel(message.channel).label
     notify(
         recipients=convenors,
         kind="outbox.failed",
-        title=gettext("%(channel)s delivery #%(id)s failed after every attempt")
-        % {"channel": label, "id": message.pk},
+        title=translated(
+            gettext_lazy("%(channel)s delivery #%(id)s failed after every attempt"),
+            channel=Channel(message.channel).label,
+            id=message.pk,
+        ),
         url=reverse("notifications:outbox"),
     )
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ftu import metrics
@@ -26,14 +28,57 @@ from notifications.models import Notification, Urgency
 
 logger = logging.getLogger(__name__)
 
+#: A title or text: a plain string, a lazy translation, or a function that builds it; the
+#: last two are rendered in each recipient's own language.
+Text = str | Promise | Callable[[], str]
+
+
+def translated(message: str | Promise, /, **params: Any) -> Callable[[], str]:
+    """A title or text rendered later, in each recipient's language.
+
+    ``translated(gettext_lazy("%(code)s: referral accepted"), code=case.code)``; a parameter
+    may be lazy too (a rule's label), or a function rendered at the same time
+    (``service=referral.get_service_display``), so it comes out in the same language.
+    """
+
+    def value(v: Any) -> Any:
+        if isinstance(v, Promise):
+            return str(v)
+        return v() if callable(v) else v
+
+    def render() -> str:
+        if not params:
+            return str(message)
+        return str(message) % {k: value(v) for k, v in params.items()}
+
+    return render
+
+
+class _PerLanguage:
+    """Render a :data:`Text` once per language, in that language."""
+
+    def __init__(self, value: Text) -> None:
+        self.value = value
+        self.rendered: dict[str, str] = {}
+
+    def __call__(self, person: Any) -> str:
+        if isinstance(self.value, str):
+            return self.value
+        language = getattr(person, "preferred_language", "") or settings.LANGUAGE_CODE
+        if language not in self.rendered:
+            with translation.override(language):
+                value = self.value() if callable(self.value) else self.value
+                self.rendered[language] = str(value)
+        return self.rendered[language]
+
 
 def notify(
     *,
     recipients: Iterable[Any],
     kind: str,
-    title: str,
+    title: Text,
     url: str,
-    text: str = "",
+    text: Text = "",
     urgency: str | None = None,
     actor: Any = None,
 ) -> list[Notification]:
@@ -41,8 +86,11 @@ def notify(
 
     Must be called inside the transaction of the change it reports; the push to open
     browsers happens only after that transaction commits, and never if it rolls back.
+    Pass ``title``/``text`` as a function (``lambda: _("…") % {…}``) or a lazy string so
+    each person reads it in their own language, whatever the actor's.
     """
     spec = get_kind(kind)
+    title_for, text_for = _PerLanguage(title), _PerLanguage(text)
     level = urgency or (Urgency.URGENT if spec.urgent else Urgency.NORMAL)
     seen: set[int] = set()
     rows = []
@@ -57,8 +105,8 @@ def notify(
                 recipient=person,
                 kind=kind,
                 urgency=level,
-                title=title[:200],
-                text=text[:500],
+                title=title_for(person)[:200],
+                text=text_for(person)[:500],
                 url=url,
             )
         )

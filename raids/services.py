@@ -18,12 +18,13 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Membership, Organisation, User
 from ftu import audit, clocks
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
-from notifications.services import notify
+from notifications.services import Text, notify, translated
 from raids import clock_rules
 from raids import permissions as perms
 from raids.choices import (
@@ -79,7 +80,7 @@ def notify_raid(
     *,
     raid: Raid,
     kind: str,
-    event: str,
+    event: Text,
     actor: User,
     recipients: Iterable[User] | None = None,
     url: str | None = None,
@@ -91,7 +92,9 @@ def notify_raid(
     notify(
         recipients=allowed,
         kind=kind,
-        title=_("Raid %(codename)s: %(event)s") % {"codename": raid.codename, "event": event},
+        title=translated(
+            gettext_lazy("Raid %(codename)s: %(event)s"), codename=raid.codename, event=event
+        ),
         url=url or raid.get_absolute_url(),
         actor=actor,
     )
@@ -184,13 +187,17 @@ def raid_open(
         notify_raid(
             raid=raid,
             kind="raid.approval",
-            event=_("approval requested"),
+            event=gettext_lazy("approval requested"),
             actor=actor,
             recipients=[supervisor],
         )
         if actor.pk != lead.pk:
             notify_raid(
-                raid=raid, kind="raid.team", event=_("you lead it"), actor=actor, recipients=[lead]
+                raid=raid,
+                kind="raid.team",
+                event=gettext_lazy("you lead it"),
+                actor=actor,
+                recipients=[lead],
             )
     return raid
 
@@ -245,7 +252,7 @@ def raid_update_plan(
             organisation=raid.unit,
             fields=["window", "grounds", "target_location"],
         )
-        notify_raid(raid=raid, kind="raid.status", event=_("plan updated"), actor=actor)
+        notify_raid(raid=raid, kind="raid.status", event=gettext_lazy("plan updated"), actor=actor)
     raid.refresh_from_db()
     return raid
 
@@ -313,7 +320,10 @@ def raid_move(
         )
         raid.refresh_from_db()
         notify_raid(
-            raid=raid, kind="raid.status", event=str(raid.get_status_display()).lower(), actor=actor
+            raid=raid,
+            kind="raid.status",
+            event=lambda: str(raid.get_status_display()).lower(),
+            actor=actor,
         )
     return raid
 
@@ -375,7 +385,7 @@ def team_add(
         notify_raid(
             raid=raid,
             kind="raid.team",
-            event=_("you are on the team"),
+            event=gettext_lazy("you are on the team"),
             actor=actor,
             recipients=[user],
         )
@@ -413,7 +423,7 @@ def team_remove(*, actor: User, member: TeamMember) -> None:
         notify(
             recipients=[member.user],
             kind="raid.assignment_ended",
-            title=_("A raid assignment ended"),
+            title=gettext_lazy("A raid assignment ended"),
             url="/raids/",
             actor=actor,
         )
@@ -488,7 +498,7 @@ def task_create(
         task.save()
         TaskEvent.objects.create(task=task, raid=raid, actor=actor, to_state=TaskState.OPEN)
         audit.record(actor=actor, action="raid.task_create", obj=task, organisation=raid.unit)
-        notify_raid(raid=raid, kind="raid.task", event=_("new task"), actor=actor)
+        notify_raid(raid=raid, kind="raid.task", event=gettext_lazy("new task"), actor=actor)
     return task
 
 
@@ -535,7 +545,7 @@ def task_move(*, actor: User, task: Task, to_state: str, reason: str = "") -> Ta
             fields=["state"],
             reason=f"{from_state}->{to_state}",
         )
-        notify_raid(raid=raid, kind="raid.task", event=_("a task changed"), actor=actor)
+        notify_raid(raid=raid, kind="raid.task", event=gettext_lazy("a task changed"), actor=actor)
     return locked
 
 
@@ -726,7 +736,9 @@ def outcome_confirm(*, actor: User, outcome: RaidOutcome) -> ProsecutionCase | N
             fields=["outcome"],
         )
         _hand_over_rescued_minors(locked, actor)
-        notify_raid(raid=raid, kind="raid.status", event=_("outcome recorded"), actor=actor)
+        notify_raid(
+            raid=raid, kind="raid.status", event=gettext_lazy("outcome recorded"), actor=actor
+        )
     return case
 
 

@@ -19,13 +19,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Membership, User
 from ftu import audit, clocks
 from ftu.models import Clock
 from ftu.policy import Cap, can, is_convenor
 from ftu.roles import OrgKind, Role
-from notifications.services import notify
+from notifications.services import Text, notify, translated
 from referrals import selectors
 from referrals.models import CaseEvent, ChildCase, ClosureReason, Referral
 
@@ -79,7 +80,7 @@ def _acting_org(user: Any, case: ChildCase) -> Any:
     return next(iter(by_id.values()), None)
 
 
-def _notify_holders(case: ChildCase, kind: str, title: str, actor: Any) -> None:
+def _notify_holders(case: ChildCase, kind: str, title: Text, actor: Any) -> None:
     notify(
         recipients=selectors.case_holder_people(case),
         kind=kind,
@@ -139,7 +140,10 @@ def case_close(*, actor: User, case: ChildCase, reason: str, note: str = "") -> 
                 clocks.clock_not_applicable(obj=case, rule=clock.rule, reason=why, actor=actor)
         _timeline(case, CaseEvent.Kind.CLOSED, why, actor=actor, org=org)
         _notify_holders(
-            case, "case.closed", _("%(code)s: case closed") % {"code": case.code}, actor
+            case,
+            "case.closed",
+            translated(gettext_lazy("%(code)s: case closed"), code=case.code),
+            actor,
         )
     return case
 
@@ -167,7 +171,10 @@ def case_reopen(*, actor: User, case: ChildCase, reason: str) -> ChildCase:
         audit.record(actor=actor, action="case.reopen", obj=case, organisation=org, reason=reason)
         _timeline(case, CaseEvent.Kind.REOPENED, _("Case reopened"), actor=actor, org=org)
         _notify_holders(
-            case, "case.reopened", _("%(code)s: case reopened") % {"code": case.code}, actor
+            case,
+            "case.reopened",
+            translated(gettext_lazy("%(code)s: case reopened"), code=case.code),
+            actor,
         )
     return case
 

@@ -17,13 +17,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Membership, Organisation, User
 from ftu import audit, clocks
 from ftu.crypto import blind_index
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
-from notifications.services import notify
+from notifications.services import Text, notify, translated
 from referrals import clock_rules, identity, selectors
 from referrals.models import (
     AgeBasis,
@@ -300,13 +301,17 @@ def _start_first_clocks(case: ChildCase, actor: Any) -> None:
 
 def notify_case_from_rescue(case: ChildCase, *, actor: Any, drafted: bool) -> None:
     if drafted:
-        title = _("%(code)s: child case opened from a rescue; send the CWC production referral")
+        title = gettext_lazy(
+            "%(code)s: child case opened from a rescue; send the CWC production referral"
+        )
     else:
-        title = _("%(code)s: child case opened from a rescue; no active CWC in the district")
+        title = gettext_lazy(
+            "%(code)s: child case opened from a rescue; no active CWC in the district"
+        )
     notify(
         recipients=selectors.case_holder_people(case),
         kind="case.from_rescue",
-        title=title % {"code": case.code},
+        title=translated(title, code=case.code),
         url=case.get_absolute_url(),
         urgency="urgent",
         actor=actor,
@@ -646,7 +651,7 @@ def referral_withdraw(*, actor: User, referral: Referral) -> Referral:
             _notify(
                 selectors.coordinators_of(referral.to_org_id),
                 "referral.withdrawn",
-                _("%(code)s: referral withdrawn") % {"code": referral.case.code},
+                translated(gettext_lazy("%(code)s: referral withdrawn"), code=referral.case.code),
                 referral,
                 actor,
             )
@@ -697,12 +702,12 @@ def referral_accept(*, actor: User, referral: Referral, caseworker: User) -> Ref
         clocks.clock_meet(
             obj=referral, rule=clock_rules.REFERRAL_RESPONSE[referral.urgency], at=now, actor=actor
         )
-        title = _("%(code)s: referral accepted") % {"code": case.code}
+        title = translated(gettext_lazy("%(code)s: referral accepted"), code=case.code)
         _notify(selectors.sender_people(referral), "referral.accepted", title, referral, actor)
         _notify(
             [caseworker],
             "referral.assigned",
-            _("%(code)s: you are the caseworker") % {"code": case.code},
+            translated(gettext_lazy("%(code)s: you are the caseworker"), code=case.code),
             referral,
             actor,
         )
@@ -764,7 +769,9 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
         clocks.clock_meet(
             obj=referral, rule=clock_rules.REFERRAL_RESPONSE[referral.urgency], at=now, actor=actor
         )
-        title = _("%(code)s: referral declined, refer again") % {"code": referral.case.code}
+        title = translated(
+            gettext_lazy("%(code)s: referral declined, refer again"), code=referral.case.code
+        )
         _notify(
             selectors.sender_people(referral) + selectors.convenors(),
             "referral.declined",
@@ -803,7 +810,7 @@ def referral_complete(*, actor: User, referral: Referral) -> Referral:
             actor=actor,
             referral=referral,
         )
-        title = _("%(code)s: referral completed") % {"code": referral.case.code}
+        title = translated(gettext_lazy("%(code)s: referral completed"), code=referral.case.code)
         _notify(
             selectors.sender_people(referral) + selectors.coordinators_of(referral.to_org_id),
             "referral.completed",
@@ -824,15 +831,16 @@ def referral_deadline_missed(*, referral: Referral) -> None:
     )
 
 
-def _notify(people: list[Any], kind: str, title: str, referral: Referral, actor: Any) -> None:
+def _notify(people: list[Any], kind: str, title: Text, referral: Referral, actor: Any) -> None:
     notify(recipients=people, kind=kind, title=title, url=referral.get_absolute_url(), actor=actor)
 
 
 def notify_referral_sent(referral: Referral, *, actor: Any) -> None:
-    title = _("%(code)s: new referral for %(service)s") % {
-        "code": referral.case.code,
-        "service": referral.get_service_display(),
-    }
+    title = translated(
+        gettext_lazy("%(code)s: new referral for %(service)s"),
+        code=referral.case.code,
+        service=referral.get_service_display,
+    )
     notify(
         recipients=selectors.coordinators_of(referral.to_org_id),
         kind="referral.sent",
@@ -885,10 +893,11 @@ def lead_record(
             actor=actor,
             org=org,
         )
-        title = _("%(code)s: new lead (%(role)s)") % {
-            "code": case.code,
-            "role": lead.get_offender_role_display(),
-        }
+        title = translated(
+            gettext_lazy("%(code)s: new lead (%(role)s)"),
+            code=case.code,
+            role=lead.get_offender_role_display,
+        )
         notify(
             recipients=selectors.members_of(police_org.pk),
             kind="lead.new",
@@ -920,7 +929,9 @@ def lead_acknowledge(*, actor: User, lead: Lead) -> Lead:
         notify(
             recipients=[lead.recorded_by],
             kind="lead.acknowledged",
-            title=_("%(code)s: lead acknowledged by the police") % {"code": lead.case.code},
+            title=translated(
+                gettext_lazy("%(code)s: lead acknowledged by the police"), code=lead.case.code
+            ),
             url=lead.get_absolute_url(),
             actor=actor,
         )
@@ -955,7 +966,9 @@ def lead_act(*, actor: User, lead: Lead, reference: str) -> Lead:
         notify(
             recipients=[lead.recorded_by],
             kind="lead.acted",
-            title=_("%(code)s: the police acted on a lead") % {"code": lead.case.code},
+            title=translated(
+                gettext_lazy("%(code)s: the police acted on a lead"), code=lead.case.code
+            ),
             url=lead.get_absolute_url(),
             actor=actor,
         )

@@ -23,7 +23,9 @@ RULE = clock_rules.CHARGE_SHEET.code
 @pytest.fixture
 def colleague(personas):
     """A second AHTU officer: told about the clock's events (the actor never is)."""
-    user = User.objects.create_user("ahtu.two@demo.ftu.example", None, full_name="SI Two")
+    user = User.objects.create_user(
+        "ahtu.two@demo.ftu.example", None, full_name="SI Two", preferred_language="en"
+    )
     Membership.objects.create(user=user, organisation=personas["orgs"]["ahtu"])
     return user
 
