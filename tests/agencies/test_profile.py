@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from agencies.models import User
@@ -56,3 +57,35 @@ def test_bad_input_changes_nothing(personas: dict[str, Any], login: Any) -> None
     )
     assert response.status_code == 200
     assert User.objects.get(pk=person.pk).full_name == person.full_name
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_the_language_switch_becomes_the_persons_preference(
+    personas: dict[str, Any], login: Any, language: str
+) -> None:
+    person = personas["ngo_counsellor"]
+    other = "hi" if language == "en" else "en"
+    person.preferred_language = other
+    person.save(update_fields=["preferred_language"])
+    response = login(person).post(
+        "/i18n/setlang/", {"language": language, "next": "/notifications/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    assert response.cookies["django_language"].value == language
+    person.refresh_from_db()
+    assert person.preferred_language == language
+    event = AuditEvent.objects.get(action="profile.update", object_id=str(person.pk))
+    assert event.fields == ["preferred_language"]
+
+
+def test_the_language_switch_works_before_log_in_and_refuses_unknown_languages(
+    client: Any, personas: dict[str, Any]
+) -> None:
+    response = client.post("/i18n/setlang/", {"language": "hi", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "hi"
+    assert client.get("/i18n/setlang/").status_code == 405
+    before = AuditEvent.objects.count()
+    response = client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    assert "django_language" not in response.cookies
+    assert AuditEvent.objects.count() == before
