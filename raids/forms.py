@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -61,6 +62,7 @@ class SectionsField(forms.MultipleChoiceField):
 
 
 class RaidOpenForm(forms.Form):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Organisation.objects.none())
     codename = forms.CharField(
         label=_("Codename"),
@@ -98,6 +100,8 @@ class RaidOpenForm(forms.Form):
             supervisor_ids |= set(eligible_supervisors(unit).values_list("pk", flat=True))
         self.fields["lead"].queryset = User.objects.filter(pk__in=lead_ids)
         self.fields["lead"].initial = user.pk
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
         self.fields["supervisor"].queryset = User.objects.filter(pk__in=supervisor_ids - {user.pk})
         if units.count() == 1:
             self.fields["unit"].initial = units.first()

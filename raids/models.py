@@ -152,6 +152,8 @@ class Raid(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(auto_now_add=True)
+    # The open form's key: a resubmitted or retried form replays the raid it opened.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = RaidQuerySet.as_manager()
 
@@ -169,6 +171,9 @@ class Raid(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RaidStatus.values), name="raid_status_known"
+            ),
+            models.UniqueConstraint(
+                fields=["opened_by", "idempotency_key"], name="raid_idempotent_open"
             ),
         ]
 

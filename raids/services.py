@@ -10,11 +10,12 @@ move the same raid or task.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,10 +145,53 @@ def raid_open(
     window_end: datetime.datetime,
     grounds: str,
     target_location: str,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Raid:
     """Open a raid in planning; the legal checklist comes with it.  The supervisor is asked."""
+    return raid_open_once(
+        actor=actor,
+        unit=unit,
+        codename=codename,
+        lead=lead,
+        supervisor=supervisor,
+        window_start=window_start,
+        window_end=window_end,
+        grounds=grounds,
+        target_location=target_location,
+        idempotency_key=idempotency_key,
+    )[0]
+
+
+def _opened_with(actor: User, key: uuid.UUID | None) -> Raid | None:
+    if key is None:
+        return None
+    return Raid.objects.filter(opened_by=actor, idempotency_key=key).first()
+
+
+def raid_open_once(
+    *,
+    actor: User,
+    unit: Organisation,
+    codename: str,
+    lead: User,
+    supervisor: User,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    grounds: str,
+    target_location: str,
+    idempotency_key: uuid.UUID | None = None,
+) -> tuple[Raid, bool]:
+    """:func:`raid_open`, returning ``(raid, created)``.
+
+    The same ``idempotency_key`` from the same person returns the raid it opened first
+    (a double tap, a retry over a slow network, two racing requests) instead of a second
+    raid or an error; two different raids racing for one codename get the form's message.
+    """
     if not can(actor, Cap.RAID_OPEN) or not police_units_of(actor).filter(pk=unit.pk).exists():
         raise PermissionDenied
+    existing = _opened_with(actor, idempotency_key)
+    if existing is not None:
+        return existing, False
     if not eligible_leads(unit).filter(pk=lead.pk).exists():
         raise ValidationError({"lead": _("The lead officer must be an active member of the unit.")})
     if not eligible_supervisors(unit).filter(pk=supervisor.pk).exists():
@@ -164,42 +208,64 @@ def raid_open(
         window_end=window_end,
         grounds=grounds,
         target_location=target_location,
+        idempotency_key=idempotency_key,
     )
-    raid.full_clean()
-    with transaction.atomic():
-        raid.save()
-        ChecklistItem.objects.bulk_create(
-            ChecklistItem(raid=raid, code=code, phase=phase, source=source, position=i)
-            for i, (code, phase, source) in enumerate(CHECKLIST)
+    try:
+        raid.full_clean()
+    except ValidationError:
+        # The same form may have been committed since the check above (codename taken).
+        existing = _opened_with(actor, idempotency_key)
+        if existing is not None:
+            return existing, False
+        raise
+    try:
+        with transaction.atomic():
+            _open(raid, actor=actor, lead=lead, supervisor=supervisor)
+    except IntegrityError:
+        existing = _opened_with(actor, idempotency_key)
+        if existing is not None:
+            return existing, False
+        if Raid.objects.filter(codename=raid.codename).exists():
+            raise ValidationError(
+                {"codename": _("Another raid has just taken this codename. Choose another.")}
+            ) from None
+        raise
+    return raid, True
+
+
+def _open(raid: Raid, *, actor: User, lead: User, supervisor: User) -> None:
+    raid.save()
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(raid=raid, code=code, phase=phase, source=source, position=i)
+        for i, (code, phase, source) in enumerate(CHECKLIST)
+    )
+    if actor.pk != lead.pk:
+        # Whoever opens a raid for someone else stays on it, visibly, as a team member.
+        TeamMember.objects.create(
+            raid=raid, user=actor, organisation=raid.unit, role=TeamRole.OFFICER, added_by=actor
         )
-        if actor.pk != lead.pk:
-            # Whoever opens a raid for someone else stays on it, visibly, as a team member.
-            TeamMember.objects.create(
-                raid=raid, user=actor, organisation=unit, role=TeamRole.OFFICER, added_by=actor
-            )
-        audit.record(
-            actor=actor,
-            action="raid.open",
-            obj=raid,
-            organisation=unit,
-            fields=["codename", "lead", "supervisor", "window", "grounds", "target_location"],
-        )
+    audit.record(
+        actor=actor,
+        action="raid.open",
+        obj=raid,
+        organisation=raid.unit,
+        fields=["codename", "lead", "supervisor", "window", "grounds", "target_location"],
+    )
+    notify_raid(
+        raid=raid,
+        kind="raid.approval",
+        event=gettext_lazy("approval requested"),
+        actor=actor,
+        recipients=[supervisor],
+    )
+    if actor.pk != lead.pk:
         notify_raid(
             raid=raid,
-            kind="raid.approval",
-            event=gettext_lazy("approval requested"),
+            kind="raid.team",
+            event=gettext_lazy("you lead it"),
             actor=actor,
-            recipients=[supervisor],
+            recipients=[lead],
         )
-        if actor.pk != lead.pk:
-            notify_raid(
-                raid=raid,
-                kind="raid.team",
-                event=gettext_lazy("you lead it"),
-                actor=actor,
-                recipients=[lead],
-            )
-    return raid
 
 
 def raid_update_plan(

@@ -81,11 +81,14 @@ def raid_open(request: HttpRequest) -> HttpResponse:
     form = RaidOpenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            raid = services.raid_open(actor=request.user, **form.cleaned_data)
+            raid, created = services.raid_open_once(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
-            messages.success(request, _("Raid opened. The supervisor is asked to approve it."))
+            if created:
+                messages.success(request, _("Raid opened. The supervisor is asked to approve it."))
+            else:
+                messages.info(request, _("This form was already sent: here is the raid it opened."))
             return redirect(raid)
     return render(request, "raids/open.html", {"form": form})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ def test_open_through_the_page(personas, login) -> None:
     response = login(lead).post(
         reverse("raids:open"),
         {
+            "idempotency_key": uuid.uuid4(),
             "unit": personas["orgs"]["ahtu"].pk,
             "codename": "heron",
             "lead": lead.pk,
@@ -54,12 +56,51 @@ def test_open_through_the_page(personas, login) -> None:
     assert AuditEvent.objects.filter(action="raid.open", object_id=str(raid.pk)).exists()
 
 
+def test_a_resent_open_form_replays_the_raid_it_opened(personas, login) -> None:
+    lead = personas["ahtu_officer"]
+    start = timezone.localtime() + datetime.timedelta(days=1)
+    form = {
+        "idempotency_key": uuid.uuid4(),
+        "unit": personas["orgs"]["ahtu"].pk,
+        "codename": "heron",
+        "lead": lead.pk,
+        "supervisor": personas["police_supervisor"].pk,
+        "window_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "window_end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "grounds": "g",
+        "target_location": LOCATION,
+    }
+    client = login(lead)
+    first = client.post(reverse("raids:open"), form)
+    again = client.post(reverse("raids:open"), form, follow=True)
+    raid = Raid.objects.get()
+    assert first["Location"] == raid.get_absolute_url()
+    assert again.redirect_chain == [(raid.get_absolute_url(), 302)]
+    assert "This form was already sent" in again.content.decode()
+    assert AuditEvent.objects.filter(action="raid.open").count() == 1
+    assert Notification.objects.filter(kind="raid.approval").count() == 1
+    # A new form (new key) with the same codename is a second raid: refused by name.
+    response = client.post(reverse("raids:open"), {**form, "idempotency_key": uuid.uuid4()})
+    assert response.status_code == 200 and Raid.objects.count() == 1
+    assert "codename" in response.context["form"].errors
+
+
+def test_the_open_form_needs_its_key(personas, login) -> None:
+    lead = personas["ahtu_officer"]
+    client = login(lead)
+    page = client.get(reverse("raids:open"))
+    assert page.context["form"]["idempotency_key"].value()
+    response = client.post(reverse("raids:open"), {"codename": "heron"})
+    assert response.status_code == 200 and not Raid.objects.exists()
+
+
 def test_window_ending_before_it_starts_is_refused(personas, login) -> None:
     lead = personas["ahtu_officer"]
     start = timezone.localtime() + datetime.timedelta(days=1)
     response = login(lead).post(
         reverse("raids:open"),
         {
+            "idempotency_key": uuid.uuid4(),
             "unit": personas["orgs"]["ahtu"].pk,
             "codename": "heron",
             "lead": lead.pk,
