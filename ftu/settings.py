@@ -77,7 +77,9 @@ if not FIELD_ENCRYPTION_KEYS:
 # a changed key silently breaks every exact-match search (duplicates, the identity guard).
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="") or FIELD_ENCRYPTION_KEYS[-1]
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for (DEBUG=1 on a developer's machine): the demo shows the hub's own error
+# pages, as production does, never Django's technical ones.
+DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when FTU_ENV=production.")
 
@@ -348,6 +350,10 @@ STORAGES = {
         )
     },
 }
+# Embedded, WhiteNoise serves the files straight from the apps (no collectstatic needed);
+# production serves the collected, compressed, hashed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env.str("FTU_MEDIA_ROOT", default=str(DATA_DIR / "uploads")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

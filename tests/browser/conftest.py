@@ -145,8 +145,11 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
             hub.process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API keeps an event loop marked as
+    # running in this thread while it lives, which would break the asyncio tests that the
+    # same xdist worker runs after the browser tests.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
