@@ -141,8 +141,8 @@ def test_media_member_meets_no_identity_and_no_raid(
         page.wait_for_load_state("networkidle")
         visited.append(path)
         _check_page(page, lang, secrets)
-        if path in nav:
-            shots(page, path.strip("/").replace("/", "-") or "home")
+        # Every page reached is kept as a screenshot (the navigation's pages come first).
+        shots(page, path.strip("/").replace("/", "-").replace("?", "-") or "home")
         if depth < MAX_DEPTH:
             queue += [(p, depth + 1) for p in _same_origin_links(page, hub.url) if p not in seen]
         assert len(visited) <= MAX_PAGES, "the crawl does not end: too many pages"
