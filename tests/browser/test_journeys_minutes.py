@@ -100,13 +100,14 @@ def open_minutes(page: Any, lang: str, title: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def edit_item(page: Any, lang: str, item: str, discussion: str, decisions: str) -> None:
+def edit_item(page: Any, shots: Any, lang: str, item: str, discussion: str, decisions: str) -> None:
     section = page.locator("section.minutes-item").filter(has_text=item)
     section.get_by_role("link", name=t(lang, "Edit"), exact=True).click()
     page.wait_for_load_state("networkidle")
     check(page, lang)
     page.get_by_label(label(lang, "Discussion")).fill(discussion)
     page.get_by_label(label(lang, "Decisions")).fill(decisions)
+    shots(page, "convenor-edits-item")
     click(page, "button", lang, "Save")
     success(page, lang, "The minutes of this item are saved.")
 
@@ -156,7 +157,7 @@ def test_minutes_returned_revised_approved_and_downloaded(
     # --- drafts, circulates and submits the minutes ----------------------------------------
     click(convenor, "button", lang, "Draft the minutes")
     check(convenor, lang)
-    edit_item(convenor, lang, text["item"], text["discussion"], text["decisions"])
+    edit_item(convenor, shots, lang, text["item"], text["discussion"], text["decisions"])
     shots(convenor, "convenor-draft")
     click(convenor, "button", lang, "Circulate for comments")
     success(convenor, lang, "The draft is circulated for comments.")
@@ -184,7 +185,7 @@ def test_minutes_returned_revised_approved_and_downloaded(
     )
     assert text["comment"] in returned.inner_text()
     shots(convenor, "convenor-reads-comment")
-    edit_item(convenor, lang, text["item"], text["discussion"], text["revised"])
+    edit_item(convenor, shots, lang, text["item"], text["discussion"], text["revised"])
     click(convenor, "button", lang, "Submit again to the MP's office")
     success(convenor, lang, "The minutes are submitted to the MP's office.")
     shots(convenor, "convenor-resubmitted")
