@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ftu.policy import Cap, can, is_convenor
 
@@ -67,7 +68,7 @@ class Meeting(models.Model):
         HELD = "held", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("a heading, not a job title", "title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     start = models.DateTimeField(_("starts"))
     end = models.DateTimeField(_("ends"))
@@ -152,7 +153,7 @@ class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveIntegerField(_("position"))
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(pgettext_lazy("a heading, not a job title", "title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     presenter_organisation = models.ForeignKey(
         "agencies.Organisation",

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ftu.crypto import EncryptedCharField, EncryptedTextField
 from ftu.roles import Language
@@ -279,7 +280,7 @@ class Task(models.Model):
 
     raid = models.ForeignKey(Raid, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(
-        _("title"),
+        pgettext_lazy("a heading, not a job title", "title"),
         max_length=120,
         help_text=_("What is to be done (vehicles, shelter beds, CWC sitting…). No place names."),
     )

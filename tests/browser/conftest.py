@@ -236,3 +236,24 @@ def no_horizontal_scroll(page: Any) -> bool:
     return page.evaluate(
         "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
+
+
+def overflowing(page: Any) -> list[str]:
+    """The elements that stick out past the right edge (to say why a page scrolls sideways)."""
+    return page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const out = [];
+          for (const el of document.body.querySelectorAll('*')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > width + 1 && r.width > 0) {
+              const id = el.id ? '#' + el.id : '';
+              const cls = el.className && typeof el.className === 'string'
+                ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+              out.push(`${el.tagName.toLowerCase()}${id}${cls} (${Math.round(r.right)}px): `
+                + (el.textContent || '').trim().slice(0, 40));
+            }
+          }
+          return out.slice(0, 8);
+        }"""
+    )

@@ -7,12 +7,15 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
+from agencies.models import Membership
 from meetings import services
+from meetings.forms import AgendaItemForm, MeetingForm
 from meetings.models import AgendaItem, Attendance, Meeting
 from notifications.models import Notification
+from raids.models import Task
 from tests.meetings import factories
 
 
@@ -311,3 +314,12 @@ def test_rollback_sends_nothing(
             raise RuntimeError
     assert callbacks == [] and mail.outbox == []
     assert not Notification.objects.exists()
+
+
+def test_a_meeting_title_is_a_heading_in_hindi_not_a_job_title() -> None:
+    """ "title" of a meeting or agenda item is शीर्षक; a person's job title stays पद."""
+    with translation.override("hi"):
+        assert MeetingForm().fields["title"].label == "शीर्षक"
+        assert AgendaItemForm().fields["title"].label == "शीर्षक"
+        assert str(Task._meta.get_field("title").verbose_name) == "शीर्षक"
+        assert str(Membership._meta.get_field("title").verbose_name) == "पद"

@@ -230,3 +230,13 @@ def test_outbox_page_lists_failures_for_the_convenor_only(
     assert (
         login(personas["ngo_coordinator"]).get(reverse("notifications:outbox")).status_code == 403
     )
+
+
+def test_the_open_button_is_a_verb_in_hindi(personas: dict[str, Any], login: Any) -> None:
+    """The button "Open" is खोलें (open it), not खुला (the state of an open item)."""
+    _notify(personas["ngo_coordinator"], 1)
+    client = login(personas["ngo_coordinator"])
+    client.cookies["django_language"] = "hi"
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert ">खोलें</button>" in page
+    assert "खुला" not in page
