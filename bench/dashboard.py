@@ -6,9 +6,14 @@ Usage (from the project root):
 
 Seeds as ``bench/cases.py`` does (same function), then spreads the cases' first contact and
 the referrals over the last 12 months, decides the clocks (met in time, met late, missed) and
-gives accepted referrals a response time, so that every figure has data.  Prints the number
-of queries of the page and of its CSV (which must not grow with the data; ``--cases 1000``
-gives the same count) and p50/p95 of the response time through Django's test client.
+gives accepted referrals a response time, so that every figure has data.  Prints, per page,
+the number of queries and p50/p95 of the response time through Django's test client, twice:
+**cold** (the figures' cache emptied before every request, so every figure is computed) and
+**warm** (the figures served from the cache, as within the TTL after a first visit).  The
+query count must not grow with the data (``--cases 1000`` gives the same counts).
+
+``BENCH_REUSE=1 FTU_DATA_DIR=<dir>`` keeps the seeded SQLite database between runs (the
+same data for a before/after comparison of two versions of the code).
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ def main() -> None:
 
 
 def measure(vendor: str, runs: int) -> None:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -107,28 +113,48 @@ def measure(vendor: str, runs: int) -> None:
             reverse("dashboard:dashboard") + "?start=2024-01&end=2026-12",
         ),
     ]
-    print(f"\n{vendor}: page | queries | p50 ms | p95 ms")
+    print(f"\n{vendor}: page | mode | queries | p50 ms | p95 ms")
     for label, key, url in pages:
         client = Client()
         client.force_login(User.objects.get(email=email_for(key)))
         for _ in range(2):
             assert client.get(url).status_code == 200, url
-        counted: list[str] = []
+        for mode in ("cold", "warm"):
+            counted: list[str] = []
 
-        def count(execute, sql, params, many, context, counted=counted):  # type: ignore[no-untyped-def]
-            counted.append(sql)
-            return execute(sql, params, many, context)
+            def count(execute, sql, params, many, context, counted=counted):  # type: ignore[no-untyped-def]
+                counted.append(sql)
+                return execute(sql, params, many, context)
 
-        with connection.execute_wrapper(count):
-            client.get(url)
-        times = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - t) * 1000)
-        times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        print(f"{label:32} | {len(counted):3d} | {statistics.median(times):7.1f} | {p95:7.1f}")
+            if mode == "cold":
+                cache.delete_many(_figure_keys())
+            with connection.execute_wrapper(count):
+                client.get(url)
+            times = []
+            for _ in range(runs):
+                if mode == "cold":
+                    # Only the figures: the session stays cached as for a real visitor.
+                    cache.delete_many(_figure_keys())
+                t = time.perf_counter()
+                client.get(url)
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            print(
+                f"{label:32} | {mode} | {len(counted):3d} | "
+                f"{statistics.median(times):7.1f} | {p95:7.1f}"
+            )
+
+
+def _figure_keys() -> list[str]:
+    """The cached figures' version key: a new version makes every figure unreachable.
+
+    Never ``cache.clear()``: on Redis it empties a database that others may share."""
+    try:
+        from dashboard.figures import VERSION_KEY
+    except ImportError:  # a version of the code without the cache
+        return []
+    return [VERSION_KEY]
 
 
 if __name__ == "__main__":

@@ -19,7 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -325,6 +337,35 @@ def cwc_production(period: Period) -> Table:
     )
 
 
+class HoursBetween(Func):
+    """Hours from the second datetime to the first (first - second), in the database.
+
+    Saves converting two datetimes per row to Python objects (most of the figure's time on
+    SQLite at 10,000 referrals).
+    """
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 24.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0)",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+
 def referral_acceptance(period: Period) -> Table:
     """Median hours from a referral sent to its acceptance, by the IST month it was sent.
 
@@ -338,14 +379,16 @@ def referral_acceptance(period: Period) -> Table:
             responded_at__isnull=False,
             state__in=(Referral.State.ACCEPTED, Referral.State.COMPLETED),
         )
-        .annotate(_month=month_index("sent_at", period))
-        .values_list("_month", "sent_at", "responded_at")
+        .annotate(
+            _month=month_index("sent_at", period), _hours=HoursBetween("responded_at", "sent_at")
+        )
+        .values_list("_month", "_hours")
     )
     months = period.months
     hours: dict[datetime.date, list[float]] = defaultdict(list)
-    for index, sent, responded in pairs:
+    for index, duration in pairs:
         if 0 <= index < len(months):
-            hours[months[index]].append((responded - sent).total_seconds() / 3600)
+            hours[months[index]].append(duration)
     counts = {m: [len(v)] for m, v in hours.items()}
     rows = _month_rows(period, counts, 1)
     for index, row in enumerate(rows):
