@@ -92,6 +92,90 @@ def main() -> None:
         seed(args.cases, args.referrals)
         spread()
     measure(vendor, args.runs)
+    suppression_cost()
+
+
+def suppression_cost(runs: int = 5) -> None:
+    """The suppression step alone on sparse data (the bench's data have no small cells):
+    36 months of random small counts in every figure, so that most months need
+    complementary cells.  No database: the tables are built as the selectors build them."""
+    import random
+
+    from dashboard import selectors
+    from dashboard.selectors import Period, Row, Table
+    from dashboard.suppression import hidden_cells
+
+    rng = random.Random(7)
+    period = Period(datetime.date(2024, 1, 1), datetime.date(2026, 12, 1))
+    months = period.months
+
+    def month_table(key: str, width: int, high: int, total: bool = True) -> Table:
+        counts = {m: [rng.randint(0, high) for _ in range(width)] for m in months}
+        return Table(
+            key,
+            key,
+            "Month",
+            [f"c{c}" for c in range(width)],
+            selectors._month_rows(period, counts, width),
+            total_column=total,
+            month_rows=len(months),
+        )
+
+    def entity_table(key: str, n: int, high: int) -> Table:
+        counts = {
+            f"e{e}": {m: {c: rng.randint(0, high) for c in "abc"} for m in months} for e in range(n)
+        }
+        keys, rows, by_month = selectors._entity_table(counts, period, list("abc"), str)
+        return Table(
+            key,
+            key,
+            "Row",
+            list("abc"),
+            selectors._with_total_row(rows, 3),
+            total_column=True,
+            by_month=by_month,
+            row_keys=keys,
+        )
+
+    state = month_table("referrals_state", 5, 6)
+    state.column_keys = ["sent", "accepted", "declined", "withdrawn", "completed"]
+    service = month_table("referrals_service", 4, 6)
+    for s_row, v_row in zip(state.rows, service.rows, strict=True):  # the same referrals
+        v_row.values[0] += sum(s_row.values) - sum(v_row.values)
+        if v_row.values[0] < 0:
+            s_row.values[0] -= v_row.values[0]
+            v_row.values[0] = 0
+    tables = [
+        month_table("rescued", 1, 9, total=False),
+        month_table("production", 2, 6),
+        state,
+        service,
+        month_table("raids", 1, 4, total=False),
+        month_table("arrested", 4, 3),
+        month_table("prosecutions", 2, 3, total=False),
+        Table(
+            "actions",
+            "actions",
+            "Org",
+            ["open", "overdue"],
+            selectors._with_total_row(
+                [Row(f"o{i}", [rng.randint(0, 6), rng.randint(0, 3)]) for i in range(10)], 2
+            ),
+        ),
+        entity_table("attendance", 10, 3),
+        entity_table("clocks", 5, 6),
+    ]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        hidden = hidden_cells(tables)
+        times.append((time.perf_counter() - t) * 1000)
+    cells = sum(len(row) for rows in hidden.values() for row in rows)
+    shown = sum(not h for rows in hidden.values() for row in rows for h in row)
+    print(
+        f"\nsuppression alone, 36 sparse months: {statistics.median(times):.0f} ms median "
+        f"of {runs} ({shown} of {cells} cells shown)"
+    )
 
 
 def measure(vendor: str, runs: int) -> None:

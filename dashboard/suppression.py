@@ -84,8 +84,11 @@ def determined(values: dict[Key, int], equations: list[Equation], hidden: set[Ke
         if not part:
             continue
         pivot = min(part)
-        inverse = pow(part[pivot], _PRIME - 2, _PRIME)
-        row = {k: c * inverse % _PRIME for k, c in part.items()}
+        if part[pivot] == 1:
+            row = part
+        else:
+            inverse = pow(part[pivot], _PRIME - 2, _PRIME)
+            row = {k: c * inverse % _PRIME for k, c in part.items()}
         for other in pivots.values():
             factor = other.get(pivot, 0)
             if factor:
@@ -103,13 +106,42 @@ def protect(
 ) -> set[Key]:
     """Primary and complementary suppression for one system: the cells to hide.
 
+    The system is split into its independent parts (cells linked by no chain of equations
+    cannot inform one another), each protected on its own: the same result, much cheaper.
+    """
+    parent = {k: k for k in values}
+
+    def root(k: Key) -> Key:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for equation in equations:
+        first, *rest = equation
+        for k in rest:
+            parent[root(k)] = root(first)
+    parts: dict[Key, tuple[dict[Key, int], list[Equation]]] = {}
+    for k, v in values.items():
+        parts.setdefault(root(k), ({}, []))[0][k] = v
+    for equation in equations:
+        parts[root(next(iter(equation)))][1].append(equation)
+    margins = set(margins)
+    hidden: set[Key] = set()
+    for part_values, part_equations in parts.values():
+        hidden |= _protect_part(part_values, part_equations, margins)
+    return hidden
+
+
+def _protect_part(values: dict[Key, int], equations: list[Equation], margins: set[Key]) -> set[Key]:
+    """``protect`` on one connected system.
+
     Greedy: while some hidden cell can be worked out, hide the cheapest shown cell (or
     pair of cells) sharing an equation with it that makes it unknown again.  Cheapest: a
     count of at least 2 (a hidden 1 next to hidden ones could be pinned by the bound), a cell
     inside the table before a total, the smaller value.  Zero is never hidden (it is shown
     as a matter of rule); if nothing else is left, every non-zero cell is hidden.
     """
-    margins = set(margins)
     hidden = {k for k, v in values.items() if is_small(v)}
     by_cell: dict[Key, list[Equation]] = {}
     for equation in equations:
