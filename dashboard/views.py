@@ -1,13 +1,13 @@
 """The district dashboard: one page and its CSV, aggregates only.
 
-Every member sees it (``DASHBOARD_SUPPRESSED``) with counts from 1 to 4 suppressed; the MP's
-office and the convenor (``DASHBOARD_FULL``) see every number.
+Every member sees it (``DASHBOARD_SUPPRESSED``) with small numbers suppressed, complementary
+cells included (``dashboard.suppression``); the MP's office and the convenor
+(``DASHBOARD_FULL``) see every number.  Figures come from ``dashboard.figures`` (cached).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from dashboard import selectors
-from dashboard.figures import TTL, figures
+from dashboard.figures import figures, rendered
 from dashboard.forms import period_from
-from dashboard.suppression import ShownTable
 from ftu.access import requires
 from ftu.policy import Cap, can
 
@@ -28,36 +27,28 @@ SUPPRESSED_NOTE = gettext_noop(
 )
 
 
-def _tables(
-    request: HttpRequest,
-) -> tuple[object, selectors.Period, list[ShownTable], bool, datetime.datetime]:
-    form, period = period_from(request.GET)
-    full = can(request.user, Cap.DASHBOARD_FULL)
-    tables, computed_at = figures(period, full=full)
-    return form, period, tables, full, computed_at
-
-
 @requires(Cap.DASHBOARD_SUPPRESSED)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, period, tables, full, computed_at = _tables(request)
+    form, period = period_from(request.GET)
+    full = can(request.user, Cap.DASHBOARD_FULL)
     return render(
         request,
         "dashboard/dashboard.html",
         {
             "form": form,
             "period": period,
-            "tables": tables,
+            "figures": rendered(period, full=full),
             "full": full,
             "query": request.GET.urlencode(),
-            "computed_at": timezone.localtime(computed_at, selectors.IST),
-            "ttl_minutes": TTL // 60,
         },
     )
 
 
 @requires(Cap.DASHBOARD_SUPPRESSED)
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
-    _form, period, tables, full, computed_at = _tables(request)
+    _form, period = period_from(request.GET)
+    full = can(request.user, Cap.DASHBOARD_FULL)
+    tables, computed_at = figures(period, full=full)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"ftu-dashboard-{period.first:%Y-%m}-{period.last:%Y-%m}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
