@@ -250,7 +250,7 @@ def _links(values: dict[Key, int], tables: dict[str, Table]) -> list[Equation]:
                 ("referrals_service", MONTH, len(service.columns)): -1,
             }
         )
-    if state and "acceptance" in tables and state.column_keys:
+    if state and "acceptance" in tables and {"accepted", "completed"} <= set(state.column_keys):
         taken = [state.column_keys.index(s) for s in ("accepted", "completed")]
         links.append(
             {("acceptance", MONTH, 0): 1} | {("referrals_state", MONTH, c): -1 for c in taken}

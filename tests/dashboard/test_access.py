@@ -179,3 +179,21 @@ def test_query_count_is_constant_as_data_grow(
     cache.delete(VERSION_KEY)
     with django_assert_max_num_queries(cold):
         client.get(reverse("dashboard:csv"))
+
+
+def test_page_and_csv_hide_the_same_cells_and_say_when_computed(personas, login) -> None:
+    cases = _cases(personas, 7)
+    for case in cases[:3]:
+        refer(personas["cwc_member"], case, personas["orgs"]["ngo"])
+    client = login(personas["media_member"])
+    html = client.get(reverse("dashboard:dashboard")).content.decode()
+    rows = _csv(client)
+    hidden = [r for r in rows if len(r) == 4 and r[3] == "*"]
+    assert hidden  # the 3 referrals, and what would give them away
+    assert html.count('title="hidden to protect small numbers"') == len(hidden)
+    assert "Figures as of" in html and rows[-2][0].startswith("Figures as of")
+    # The month's 7 children are shown; its 3 referrals are not, by state or by service.
+    month = month_label(Period.last_twelve().last)
+    assert _cell(rows, RESCUED, month, "Children") == "7"
+    assert _cell(rows, "Referrals by state", month, "Total") == "*"
+    assert _cell(rows, "Referrals by service", month, "Total") == "*"
