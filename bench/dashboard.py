@@ -188,6 +188,7 @@ def measure(vendor: str, runs: int) -> None:
     from agencies.models import User
 
     pages = [
+        ("home (floor, same run)", "media_member", reverse("home")),
         ("dashboard (MP's office, full)", "mp_reviewer", reverse("dashboard:dashboard")),
         ("dashboard (media, suppressed)", "media_member", reverse("dashboard:dashboard")),
         ("dashboard CSV (MP's office)", "mp_reviewer", reverse("dashboard:csv")),
