@@ -6,9 +6,14 @@ Usage (from the project root):
 
 Seeds as ``bench/cases.py`` does (same function), then spreads the cases' first contact and
 the referrals over the last 12 months, decides the clocks (met in time, met late, missed) and
-gives accepted referrals a response time, so that every figure has data.  Prints the number
-of queries of the page and of its CSV (which must not grow with the data; ``--cases 1000``
-gives the same count) and p50/p95 of the response time through Django's test client.
+gives accepted referrals a response time, so that every figure has data.  Prints, per page,
+the number of queries and p50/p95 of the response time through Django's test client, twice:
+**cold** (the figures' cache emptied before every request, so every figure is computed) and
+**warm** (the figures served from the cache, as within the TTL after a first visit).  The
+query count must not grow with the data (``--cases 1000`` gives the same counts).
+
+``BENCH_REUSE=1 FTU_DATA_DIR=<dir>`` keeps the seeded SQLite database between runs (the
+same data for a before/after comparison of two versions of the code).
 """
 
 from __future__ import annotations
@@ -87,9 +92,94 @@ def main() -> None:
         seed(args.cases, args.referrals)
         spread()
     measure(vendor, args.runs)
+    suppression_cost()
+
+
+def suppression_cost(runs: int = 5) -> None:
+    """The suppression step alone on sparse data (the bench's data have no small cells):
+    36 months of random small counts in every figure, so that most months need
+    complementary cells.  No database: the tables are built as the selectors build them."""
+    import random
+
+    from dashboard import selectors
+    from dashboard.selectors import Period, Row, Table
+    from dashboard.suppression import hidden_cells
+
+    rng = random.Random(7)
+    period = Period(datetime.date(2024, 1, 1), datetime.date(2026, 12, 1))
+    months = period.months
+
+    def month_table(key: str, width: int, high: int, total: bool = True) -> Table:
+        counts = {m: [rng.randint(0, high) for _ in range(width)] for m in months}
+        return Table(
+            key,
+            key,
+            "Month",
+            [f"c{c}" for c in range(width)],
+            selectors._month_rows(period, counts, width),
+            total_column=total,
+            month_rows=len(months),
+        )
+
+    def entity_table(key: str, n: int, high: int) -> Table:
+        counts = {
+            f"e{e}": {m: {c: rng.randint(0, high) for c in "abc"} for m in months} for e in range(n)
+        }
+        keys, rows, by_month = selectors._entity_table(counts, period, list("abc"), str)
+        return Table(
+            key,
+            key,
+            "Row",
+            list("abc"),
+            selectors._with_total_row(rows, 3),
+            total_column=True,
+            by_month=by_month,
+            row_keys=keys,
+        )
+
+    state = month_table("referrals_state", 5, 6)
+    state.column_keys = ["sent", "accepted", "declined", "withdrawn", "completed"]
+    service = month_table("referrals_service", 4, 6)
+    for s_row, v_row in zip(state.rows, service.rows, strict=True):  # the same referrals
+        v_row.values[0] += sum(s_row.values) - sum(v_row.values)
+        if v_row.values[0] < 0:
+            s_row.values[0] -= v_row.values[0]
+            v_row.values[0] = 0
+    tables = [
+        month_table("rescued", 1, 9, total=False),
+        month_table("production", 2, 6),
+        state,
+        service,
+        month_table("raids", 1, 4, total=False),
+        month_table("arrested", 4, 3),
+        month_table("prosecutions", 2, 3, total=False),
+        Table(
+            "actions",
+            "actions",
+            "Org",
+            ["open", "overdue"],
+            selectors._with_total_row(
+                [Row(f"o{i}", [rng.randint(0, 6), rng.randint(0, 3)]) for i in range(10)], 2
+            ),
+        ),
+        entity_table("attendance", 10, 3),
+        entity_table("clocks", 5, 6),
+    ]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        hidden = hidden_cells(tables)
+        times.append((time.perf_counter() - t) * 1000)
+    cells = sum(len(row) for rows in hidden.values() for row in rows)
+    shown = sum(not h for rows in hidden.values() for row in rows for h in row)
+    print(
+        f"\nsuppression alone, 36 sparse months: {statistics.median(times):.0f} ms median "
+        f"of {runs} ({shown} of {cells} cells shown)"
+    )
 
 
 def measure(vendor: str, runs: int) -> None:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -98,6 +188,7 @@ def measure(vendor: str, runs: int) -> None:
     from agencies.models import User
 
     pages = [
+        ("home (floor, same run)", "media_member", reverse("home")),
         ("dashboard (MP's office, full)", "mp_reviewer", reverse("dashboard:dashboard")),
         ("dashboard (media, suppressed)", "media_member", reverse("dashboard:dashboard")),
         ("dashboard CSV (MP's office)", "mp_reviewer", reverse("dashboard:csv")),
@@ -107,28 +198,48 @@ def measure(vendor: str, runs: int) -> None:
             reverse("dashboard:dashboard") + "?start=2024-01&end=2026-12",
         ),
     ]
-    print(f"\n{vendor}: page | queries | p50 ms | p95 ms")
+    print(f"\n{vendor}: page | mode | queries | p50 ms | p95 ms")
     for label, key, url in pages:
         client = Client()
         client.force_login(User.objects.get(email=email_for(key)))
         for _ in range(2):
             assert client.get(url).status_code == 200, url
-        counted: list[str] = []
+        for mode in ("cold", "warm"):
+            counted: list[str] = []
 
-        def count(execute, sql, params, many, context, counted=counted):  # type: ignore[no-untyped-def]
-            counted.append(sql)
-            return execute(sql, params, many, context)
+            def count(execute, sql, params, many, context, counted=counted):  # type: ignore[no-untyped-def]
+                counted.append(sql)
+                return execute(sql, params, many, context)
 
-        with connection.execute_wrapper(count):
-            client.get(url)
-        times = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - t) * 1000)
-        times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        print(f"{label:32} | {len(counted):3d} | {statistics.median(times):7.1f} | {p95:7.1f}")
+            if mode == "cold":
+                cache.delete_many(_figure_keys())
+            with connection.execute_wrapper(count):
+                client.get(url)
+            times = []
+            for _ in range(runs):
+                if mode == "cold":
+                    # Only the figures: the session stays cached as for a real visitor.
+                    cache.delete_many(_figure_keys())
+                t = time.perf_counter()
+                client.get(url)
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            print(
+                f"{label:32} | {mode} | {len(counted):3d} | "
+                f"{statistics.median(times):7.1f} | {p95:7.1f}"
+            )
+
+
+def _figure_keys() -> list[str]:
+    """The cached figures' version key: a new version makes every figure unreachable.
+
+    Never ``cache.clear()``: on Redis it empties a database that others may share."""
+    try:
+        from dashboard.figures import VERSION_KEY
+    except ImportError:  # a version of the code without the cache
+        return []
+    return [VERSION_KEY]
 
 
 if __name__ == "__main__":

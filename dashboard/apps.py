@@ -15,3 +15,10 @@ class DashboardConfig(AppConfig):
         navigation.register(
             "dashboard:dashboard", _("Dashboard"), Cap.DASHBOARD_SUPPRESSED, order=70
         )
+
+        from django.db.models.signals import post_delete, post_save
+
+        from dashboard.figures import on_write
+
+        post_save.connect(on_write, dispatch_uid="dashboard-figures-save")
+        post_delete.connect(on_write, dispatch_uid="dashboard-figures-delete")

@@ -1,7 +1,8 @@
 """The district dashboard: one page and its CSV, aggregates only.
 
-Every member sees it (``DASHBOARD_SUPPRESSED``) with counts from 1 to 4 suppressed; the MP's
-office and the convenor (``DASHBOARD_FULL``) see every number.
+Every member sees it (``DASHBOARD_SUPPRESSED``) with small numbers suppressed, complementary
+cells included (``dashboard.suppression``); the MP's office and the convenor
+(``DASHBOARD_FULL``) see every number.  Figures come from ``dashboard.figures`` (cached).
 """
 
 from __future__ import annotations
@@ -10,32 +11,33 @@ import csv
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from dashboard import selectors
+from dashboard.figures import figures, rendered
 from dashboard.forms import period_from
-from dashboard.suppression import ShownTable, shown
 from ftu.access import requires
 from ftu.policy import Cap, can
 
-
-def _tables(request: HttpRequest) -> tuple[object, selectors.Period, list[ShownTable], bool]:
-    form, period = period_from(request.GET)
-    full = can(request.user, Cap.DASHBOARD_FULL)
-    tables = [shown(t, full=full) for t in selectors.dashboard_tables(period)]
-    return form, period, tables, full
+SUPPRESSED_NOTE = gettext_noop(
+    "Cells shown as * are hidden: counts from 1 to 4, and the figures that would let one "
+    "be worked out from the others (see the dashboard's note on small numbers)."
+)
 
 
 @requires(Cap.DASHBOARD_SUPPRESSED)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, period, tables, full = _tables(request)
+    form, period = period_from(request.GET)
+    full = can(request.user, Cap.DASHBOARD_FULL)
     return render(
         request,
         "dashboard/dashboard.html",
         {
             "form": form,
             "period": period,
-            "tables": tables,
+            "figures": rendered(period, full=full),
             "full": full,
             "query": request.GET.urlencode(),
         },
@@ -44,7 +46,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @requires(Cap.DASHBOARD_SUPPRESSED)
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
-    _form, period, tables, full = _tables(request)
+    _form, period = period_from(request.GET)
+    full = can(request.user, Cap.DASHBOARD_FULL)
+    tables, computed_at = figures(period, full=full)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"ftu-dashboard-{period.first:%Y-%m}-{period.last:%Y-%m}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -57,8 +61,10 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
                 writer.writerow(
                     [_csv_safe(str(v)) for v in (table.table.title, row.label, header, cell.text)]
                 )
+    as_of = timezone.localtime(computed_at, selectors.IST)
+    writer.writerow([_("Figures as of %(time)s IST.") % {"time": f"{as_of:%Y-%m-%d %H:%M}"}])
     if not full:
-        writer.writerow([_("Counts from 1 to 4, and totals that include them, are shown as <5.")])
+        writer.writerow([_(SUPPRESSED_NOTE)])
     return response
 
 

@@ -21,7 +21,15 @@ from tests.samples import load_all
 
 # URL namespaces and modules that are not the hub's own pages (they have their own guards).
 FOREIGN_PREFIXES = ("admin/", "accounts/", "i18n/", "static/")
-HUB_MODULES = ("ftu.", "agencies.", "referrals.", "raids.", "meetings.", "notifications.")
+HUB_MODULES = (
+    "ftu.",
+    "agencies.",
+    "referrals.",
+    "raids.",
+    "meetings.",
+    "notifications.",
+    "dashboard.",
+)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.figures import VERSION_KEY
 from dashboard.selectors import Period, Row, Table, month_label
 from dashboard.suppression import shown
 from ftu.policy import Cap, can
@@ -60,8 +62,8 @@ def test_full_for_the_mp_office_and_convenor_suppressed_for_others(personas, log
         assert value == "3" and year_total == "3"
         assert "small numbers suppressed" not in html
     else:
-        assert value == "<5" and year_total == "<5"
-        assert "small numbers suppressed" in html and "&lt;5" in html
+        assert value == "*" and year_total == "*"
+        assert "small numbers suppressed" in html and "hidden to protect small numbers" in html
     # Zero is no small number: months with nothing show 0 to everyone.
     assert _cell(rows, RESCUED, month_label(Period.last_twelve().first), "Children") == "0"
 
@@ -105,9 +107,13 @@ def test_suppression_rules_on_a_table() -> None:
         row.extra, row.extra_of = 50, (0, 1)
     hidden = shown(table, full=False)
     assert [[c.text for c in r.cells] for r in hidden.rows] == [
-        ["<5", "10", "<5", "<5"],  # a small cell hides its row total and its share
+        # The 3 is hidden, and so is the 10 beside it (else 3 = 13 - 10) ...
+        ["*", "*", "13", "*"],
+        # ... m2 has nothing hidden (its 0 is shown) ...
         ["0", "7", "7", "50%"],
-        ["<5", "17", "<5", "<5"],  # a column total over a hidden cell is hidden too
+        # ... so the column totals over m1's hidden cells go too (else 3 = Total - 0 and
+        # 10 = 17 - 7), and a share over a hidden count.
+        ["*", "*", "20", "*"],
     ]
     full = shown(table, full=True)
     assert [c.text for c in full.rows[0].cells] == ["3", "10", "13", "50%"]
@@ -116,7 +122,7 @@ def test_suppression_rules_on_a_table() -> None:
         "s", "S", "Month", ["a"], [Row("m", [0]), Row("n", [0]), Row("T", [0], parts=[0, 1])]
     )
     small.rows[2].values = [2]
-    assert shown(small, full=False).rows[2].cells[0].text == "<5"
+    assert shown(small, full=False).rows[2].cells[0].text == "*"
 
 
 def test_a_period_of_choice_and_its_validation(personas, login) -> None:
@@ -153,12 +159,41 @@ def test_query_count_is_constant_as_data_grow(
     client = login(personas["mp_reviewer"])
     url = reverse("dashboard:dashboard")
     client.get(url)
+    cache.delete(VERSION_KEY)  # computed afresh: every figure's query
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
+    cold = len(small.captured_queries)  # now: the log is a bounded deque
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    # Warm, the figures come from the cache: no figure is queried again.
+    assert len(warm.captured_queries) <= cold - 10
     cases = _cases(personas, 8)
     for case in cases:
         refer(personas["cwc_member"], case, personas["orgs"]["ngo"])
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    # A write to the data behind the figures invalidates them: computed again, with as
+    # many queries as on the empty database (at most: the session is cached by then).
+    with CaptureQueriesContext(connection) as grown:
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(25):
+    assert len(grown.captured_queries) <= cold
+    assert "8" in _cell(_csv(client), RESCUED, month_label(Period.last_twelve().last), "Children")
+    cache.delete(VERSION_KEY)
+    with django_assert_max_num_queries(cold):
         client.get(reverse("dashboard:csv"))
+
+
+def test_page_and_csv_hide_the_same_cells_and_say_when_computed(personas, login) -> None:
+    cases = _cases(personas, 7)
+    for case in cases[:3]:
+        refer(personas["cwc_member"], case, personas["orgs"]["ngo"])
+    client = login(personas["media_member"])
+    html = client.get(reverse("dashboard:dashboard")).content.decode()
+    rows = _csv(client)
+    hidden = [r for r in rows if len(r) == 4 and r[3] == "*"]
+    assert hidden  # the 3 referrals, and what would give them away
+    assert html.count('title="hidden to protect small numbers"') == len(hidden)
+    assert "Figures as of" in html and rows[-2][0].startswith("Figures as of")
+    # The month's 7 children are shown; its 3 referrals are not, by state or by service.
+    month = month_label(Period.last_twelve().last)
+    assert _cell(rows, RESCUED, month, "Children") == "7"
+    assert _cell(rows, "Referrals by state", month, "Total") == "*"
+    assert _cell(rows, "Referrals by service", month, "Total") == "*"

@@ -1,0 +1,109 @@
+"""The dashboard's figures for one viewer class, cached for a short time.
+
+Computing every figure reads every case, referral and clock of the period (tens of
+thousands of rows at 10,000 cases), so the result is kept in Django's cache (Redis in
+production, the process's memory when embedded) for ``TTL`` seconds, under a key made of
+the period, the language, whether the numbers are full or suppressed, and a version that any
+write to the data behind the figures replaces (``invalidate``, connected in ``apps.py``).
+Writes that bypass model signals (bulk updates such as the clock tick marking deadlines
+missed) are caught by the TTL: figures are never older than ``TTL``, and the page says when
+they were computed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from dashboard import selectors
+from dashboard.suppression import ShownTable, shown_tables
+
+TTL = 5 * 60
+VERSION_KEY = "dashboard:version"
+WATCHED_APPS = frozenset({"referrals", "raids", "meetings"})
+WATCHED_MODELS = frozenset({("ftu", "clock"), ("agencies", "organisation")})
+
+
+def _key(period: selectors.Period, *, full: bool) -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return ":".join(
+        (
+            "dashboard",
+            version,
+            get_language() or "",
+            "full" if full else "suppressed",
+            f"{period.first:%Y-%m}",
+            f"{period.last:%Y-%m}",
+        )
+    )
+
+
+def figures(
+    period: selectors.Period, *, full: bool, key: str | None = None
+) -> tuple[list[ShownTable], datetime.datetime]:
+    """The shown tables and when they were computed (aware, UTC)."""
+    key = key or _key(period, full=full)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    computed_at = timezone.now()
+    result = (shown_tables(selectors.dashboard_tables(period), full=full), computed_at)
+    cache.set(key, result, TTL)
+    return result
+
+
+def rendered(period: selectors.Period, *, full: bool) -> str:
+    """The figures' part of the page (tables, charts, "as of"), rendered once per version.
+
+    Rendering a dozen tables is itself tens of milliseconds; the fragment holds nothing
+    specific to the viewer beyond what the key says (language, full or suppressed), and is
+    kept no longer than the figures it shows.
+    """
+    key = _key(period, full=full)
+    html = cache.get(f"{key}:html")
+    if html is None:
+        tables, computed_at = figures(period, full=full, key=key)
+        html = render_to_string(
+            "dashboard/_figures.html",
+            {
+                "tables": tables,
+                "full": full,
+                "computed_at": timezone.localtime(computed_at, selectors.IST),
+                "ttl_minutes": TTL // 60,
+            },
+        )
+        left = TTL - (timezone.now() - computed_at).total_seconds()
+        if left >= 1:
+            cache.set(f"{key}:html", str(html), int(left))
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
+
+
+def invalidate() -> None:
+    """A new version: every cached figure is computed again on its next request."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def on_write(sender: Any, **kwargs: Any) -> None:
+    """``post_save``/``post_delete`` receiver: a write to the data behind the figures.
+
+    Invalidated at once (the writer's next page shows it) and again after the commit (a
+    request that computed the figures from the data before the commit cannot keep them).
+    """
+    meta = getattr(sender, "_meta", None)
+    if meta is None or kwargs.get("raw"):
+        return
+    if meta.app_label in WATCHED_APPS or (meta.app_label, meta.model_name) in WATCHED_MODELS:
+        invalidate()
+        transaction.on_commit(invalidate, robust=True)
