@@ -1,12 +1,16 @@
 """Notification fan-out benchmark: commit → websocket receipt, against the raw Redis floor.
 
-    .venv/bin/python bench/notifications.py                      # both servers, 1/100/1000 + rate
+    .venv/bin/python bench/notifications.py        # uvicorn, 1 and 2 processes: 1/100/1000 + rate
     .venv/bin/python bench/notifications.py --servers uvicorn --clients 1000 --no-rate
 
 Everything runs on loopback: a throw-away SQLite database in a temporary directory, the Redis
 at REDIS_URL (default redis://127.0.0.1:6379/0, under a unique channel prefix), the ASGI
-server under test in a subprocess (uvicorn or daphne, RedisPubSubChannelLayer), the
-websocket clients in another subprocess, and this process as the publisher.
+server under test in a subprocess (``--servers``, see ``SERVERS``: uvicorn with the
+websockets-sansio or legacy websockets protocol, one or two worker processes, or daphne; the
+production layer, Redis pub/sub, with the per-process fan-out of notifications/fanout.py),
+the websocket clients in another subprocess, and this process as the publisher.  Every line
+prints the machine's load average; every fan-out line also the CPU each party used per round
+(server process tree, clients, publisher), since all three share the machine's cores.
 
 Mode 1 (``--clients``): N clients, each logged in as a different person, connect and sync;
 one ``notify()`` call — the real service path: rows in a transaction, push after commit —

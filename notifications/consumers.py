@@ -126,7 +126,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             pass
         finally:
             # Also when the server cancels the connection without a disconnect message.
-            self._unregister()
+            self._forget()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels >= 4.2 runs ``aclose_old_connections`` (a hop to the shared sync thread)
@@ -169,12 +169,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.registered = False
             self.hub.remove(self)
 
-    async def disconnect(self, code: int) -> None:
+    def _forget(self) -> None:
         self._unregister()
         self.pending = []
         if self.counted:
             self.counted = False
             metrics.websocket_disconnected()
+
+    async def disconnect(self, code: int) -> None:
+        self._forget()
 
     # --- from the browser ------------------------------------------------------------
 
