@@ -104,7 +104,8 @@ async def client_worker(port: int, sessions: list[str], expect: int, timeout: fl
                 additional_headers={"Cookie": f"sessionid={session}"},
                 open_timeout=60,
                 max_queue=None,
-                compression=None,
+                # Browsers offer permessage-deflate; the bench's clients do with --deflate.
+                compression="deflate" if os.environ.get("BENCH_DEFLATE") == "1" else None,
             )
             await ws.send('{"type":"hello","last_id":null}')
             msg = json.loads(await ws.recv())
@@ -251,10 +252,13 @@ UVICORN = [
     "--lifespan",
     "off",
 ]
+# As deploy/systemd/ftu-ws.service: no permessage-deflate (``uvicorn-deflate`` measures it).
+NO_DEFLATE = ["--ws-per-message-deflate", "false"]
 SERVERS = {
-    "uvicorn": [*UVICORN, "--ws", "websockets-sansio"],
-    "uvicorn2": [*UVICORN, "--ws", "websockets-sansio", "--workers", "2"],
-    "uvicorn-legacy": [*UVICORN, "--ws", "websockets"],
+    "uvicorn": [*UVICORN, "--ws", "websockets-sansio", *NO_DEFLATE],
+    "uvicorn2": [*UVICORN, "--ws", "websockets-sansio", "--workers", "2", *NO_DEFLATE],
+    "uvicorn-legacy": [*UVICORN, "--ws", "websockets", *NO_DEFLATE],
+    "uvicorn-deflate": [*UVICORN, "--ws", "websockets-sansio"],
     "daphne": ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "ftu.asgi:application"],
 }
 
@@ -522,6 +526,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="per rate step")
     parser.add_argument("--no-rate", action="store_true")
     parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="clients offer permessage-deflate, as browsers do (the servers here accept it "
+        "only where their command line does not turn it off)",
+    )
+    parser.add_argument(
         "--rate-fanout",
         choices=["one", "all"],
         default="one",
@@ -530,6 +540,8 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     raise_nofile()
+    if args.deflate:
+        os.environ["BENCH_DEFLATE"] = "1"  # read by the client subprocess
     sizes = [int(x) for x in args.clients.split(",") if x]
     tmp = tempfile.mkdtemp(prefix="ftu-bench-")
     prefix = f"bench{secrets.token_hex(3)}"
