@@ -1,12 +1,16 @@
 """Notification fan-out benchmark: commit → websocket receipt, against the raw Redis floor.
 
-    .venv/bin/python bench/notifications.py                      # both servers, 1/100/1000 + rate
+    .venv/bin/python bench/notifications.py        # uvicorn, 1 and 2 processes: 1/100/1000 + rate
     .venv/bin/python bench/notifications.py --servers uvicorn --clients 1000 --no-rate
 
 Everything runs on loopback: a throw-away SQLite database in a temporary directory, the Redis
 at REDIS_URL (default redis://127.0.0.1:6379/0, under a unique channel prefix), the ASGI
-server under test in a subprocess (uvicorn or daphne, RedisPubSubChannelLayer), the
-websocket clients in another subprocess, and this process as the publisher.
+server under test in a subprocess (``--servers``, see ``SERVERS``: uvicorn with the
+websockets-sansio or legacy websockets protocol, one or two worker processes, or daphne; the
+production layer, Redis pub/sub, with the per-process fan-out of notifications/fanout.py),
+the websocket clients in another subprocess, and this process as the publisher.  Every line
+prints the machine's load average; every fan-out line also the CPU each party used per round
+(server process tree, clients, publisher), since all three share the machine's cores.
 
 Mode 1 (``--clients``): N clients, each logged in as a different person, connect and sync;
 one ``notify()`` call — the real service path: rows in a transaction, push after commit —
@@ -100,7 +104,8 @@ async def client_worker(port: int, sessions: list[str], expect: int, timeout: fl
                 additional_headers={"Cookie": f"sessionid={session}"},
                 open_timeout=60,
                 max_queue=None,
-                compression=None,
+                # Browsers offer permessage-deflate; the bench's clients do with --deflate.
+                compression="deflate" if os.environ.get("BENCH_DEFLATE") == "1" else None,
             )
             await ws.send('{"type":"hello","last_id":null}')
             msg = json.loads(await ws.recv())
@@ -124,6 +129,7 @@ async def client_worker(port: int, sessions: list[str], expect: int, timeout: fl
     tasks = [asyncio.create_task(reader(ws)) for ws in sockets]
     sys.stdout.write("READY\n")
     sys.stdout.flush()
+    cpu_start = time.process_time()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_reader(sys.stdin.fileno(), stop.set)
@@ -135,9 +141,10 @@ async def client_worker(port: int, sessions: list[str], expect: int, timeout: fl
             pass
     else:
         await asyncio.sleep(timeout)
+    cpu = time.process_time() - cpu_start
     for task in tasks:
         task.cancel()
-    sys.stdout.write(json.dumps(received) + "\n")
+    sys.stdout.write(json.dumps({"received": received, "cpu": cpu}) + "\n")
     sys.stdout.flush()
     os._exit(0)  # skip closing 1000 sockets politely
 
@@ -198,6 +205,20 @@ def make_people(count: int) -> tuple[list[Any], list[str]]:
         Membership.objects.bulk_create(
             [Membership(user=u, organisation=org) for u in existing], ignore_conflicts=True
         )
+        # NGO members must use a second factor before the socket lets them in (R-MFA):
+        # give each an authenticator, as the enrolment page would.
+        from allauth.mfa.adapter import get_adapter
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+        secret = get_adapter().encrypt(generate_totp_secret())
+        Authenticator.objects.bulk_create(
+            [
+                Authenticator(user=u, type=Authenticator.Type.TOTP, data={"secret": secret})
+                for u in existing
+            ],
+            ignore_conflicts=True,
+        )
     people = existing[:count]
     sessions = []
     now = int(time.time())
@@ -213,30 +234,41 @@ def make_people(count: int) -> tuple[list[Any], list[str]]:
     return people, sessions
 
 
+# The servers the bench knows: uvicorn with each websocket protocol implementation, one or
+# two worker processes (the production unit's FTU_WS_WORKERS), and daphne.
+UVICORN = [
+    "-m",
+    "uvicorn",
+    "ftu.asgi:application",
+    "--host",
+    "127.0.0.1",
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--log-level",
+    "warning",
+    "--no-access-log",
+    "--lifespan",
+    "off",
+]
+# As deploy/systemd/ftu-ws.service: no permessage-deflate (``uvicorn-deflate`` measures it).
+NO_DEFLATE = ["--ws-per-message-deflate", "false"]
+SERVERS = {
+    "uvicorn": [*UVICORN, "--ws", "websockets-sansio", *NO_DEFLATE],
+    "uvicorn2": [*UVICORN, "--ws", "websockets-sansio", "--workers", "2", *NO_DEFLATE],
+    "uvicorn-legacy": [*UVICORN, "--ws", "websockets", *NO_DEFLATE],
+    "uvicorn-deflate": [*UVICORN, "--ws", "websockets-sansio"],
+    "daphne": ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "ftu.asgi:application"],
+}
+
+
 def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    if kind == "uvicorn":
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "ftu.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+    cmd = [sys.executable, *SERVERS[kind]]
+    if kind == "daphne":
+        cmd[-1:-1] = ["-p", str(port)]
     else:
-        cmd = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-        cmd.append("ftu.asgi:application")
+        cmd += ["--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -247,6 +279,26 @@ def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError(f"{kind} did not start")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def load() -> str:
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
 class Clients:
@@ -274,11 +326,13 @@ class Clients:
             raise RuntimeError(f"clients failed to connect: {line!r}")
 
     def finish(self) -> list[tuple[int, float]]:
+        """The receipts; ``self.cpu``: the clients' own CPU seconds since they were ready."""
         self.proc.stdin.write("done\n")
         self.proc.stdin.flush()
-        out = self.proc.stdout.readline()
+        out = json.loads(self.proc.stdout.readline())
         self.proc.wait(timeout=60)
-        return [(int(i), float(t)) for i, t in json.loads(out)]
+        self.cpu = float(out["cpu"])
+        return [(int(i), float(t)) for i, t in out["received"]]
 
 
 # --- publishing through the real service path --------------------------------------------------
@@ -374,13 +428,34 @@ async def afanout(n: int, people: list, rounds: int) -> dict[int, float]:
     return commits
 
 
-def fanout(server: str, port: int, people: list, sessions: list, n: int, rounds: int) -> dict:
+def fanout(
+    server: str,
+    proc: subprocess.Popen,
+    port: int,
+    people: list,
+    sessions: list,
+    n: int,
+    rounds: int,
+) -> dict:
+    connect_start = time.perf_counter()
     clients = Clients(port, sessions[:n], expect=n * rounds + 1, timeout=30)
+    connect_s = time.perf_counter() - connect_start
+    server_cpu, own_cpu, loadavg = tree_cpu(proc.pid), time.process_time(), load()
     commits = asyncio.run(afanout(n, people, rounds))
+    own_cpu = time.process_time() - own_cpu
+    server_cpu = tree_cpu(proc.pid) - server_cpu
     received = clients.finish()
     latencies = [t - commits[i] for i, t in received if i in commits]
     result = summary(latencies)
     result["lost"] = len(commits) - len({i for i, _ in received if i in commits})
+    # CPU per round (ms): where the two cores went while the N notifications travelled.
+    result["cpu_ms"] = {
+        "server": round(server_cpu / rounds * 1000, 1),
+        "clients": round(clients.cpu / rounds * 1000, 1),
+        "publisher": round(own_cpu / rounds * 1000, 1),
+    }
+    result["connect_s"] = round(connect_s, 1)
+    result["load"] = loadavg
     return result
 
 
@@ -431,7 +506,7 @@ def rate_mode(
             f"  {server:8s} rate {rate:4d}/s (achieved {row['achieved']:6.1f}/s) "
             f"{'each to all 100' if fanout_all else 'spread over 100'} sockets: "
             f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  max {row['max']:7.1f} ms  "
-            f"lost {row['lost']}",
+            f"lost {row['lost']}  | {load()}",
             flush=True,
         )
         if row["p99"] > 100 or row["lost"] or row["achieved"] < rate * 0.95:
@@ -441,11 +516,21 @@ def rate_mode(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--servers", default="uvicorn,daphne")
+    parser.add_argument(
+        "--servers",
+        default="uvicorn,uvicorn2",
+        help=f"comma-separated, from: {', '.join(SERVERS)}",
+    )
     parser.add_argument("--clients", default="1,100,1000")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=4.0, help="per rate step")
     parser.add_argument("--no-rate", action="store_true")
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="clients offer permessage-deflate, as browsers do (the servers here accept it "
+        "only where their command line does not turn it off)",
+    )
     parser.add_argument(
         "--rate-fanout",
         choices=["one", "all"],
@@ -455,6 +540,8 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     raise_nofile()
+    if args.deflate:
+        os.environ["BENCH_DEFLATE"] = "1"  # read by the client subprocess
     sizes = [int(x) for x in args.clients.split(",") if x]
     tmp = tempfile.mkdtemp(prefix="ftu-bench-")
     prefix = f"bench{secrets.token_hex(3)}"
@@ -468,7 +555,7 @@ def main() -> None:
         f = floors[n]
         print(
             f"  floor   raw PUBLISH→SUBSCRIBE ×{n:5d}: p50 {f['p50']:7.2f} ms  "
-            f"p99 {f['p99']:7.2f} ms  max {f['max']:7.2f} ms",
+            f"p99 {f['p99']:7.2f} ms  max {f['max']:7.2f} ms  | {load()}",
             flush=True,
         )
     report: dict[str, Any] = {"floor": floors, "servers": {}}
@@ -478,13 +565,16 @@ def main() -> None:
         try:
             per: dict[str, Any] = {"fanout": {}, "rate": []}
             for n in sizes:
-                r = fanout(server, port, people, sessions, n, args.rounds)
+                r = fanout(server, proc, port, people, sessions, n, args.rounds)
                 per["fanout"][n] = r
                 ratio = r["p99"] / floors[n]["p99"] if floors[n]["p99"] else float("nan")
+                cpu = r["cpu_ms"]
                 print(
                     f"  {server:8s} notify()→socket ×{n:5d}: p50 {r['p50']:7.2f} ms  "
                     f"p99 {r['p99']:7.2f} ms  max {r['max']:7.2f} ms  lost {r['lost']}  "
-                    f"p99/floor {ratio:5.1f}×",
+                    f"p99/floor {ratio:5.1f}×  | cpu/round ms: server {cpu['server']} "
+                    f"clients {cpu['clients']} publisher {cpu['publisher']} | "
+                    f"connected in {r['connect_s']} s | {r['load']}",
                     flush=True,
                 )
             if not args.no_rate:

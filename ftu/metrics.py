@@ -129,16 +129,18 @@ def notifications_created(kind: str, count: int = 1) -> None:
 
 
 @_safe
-def notification_pushed(ok: bool = True) -> None:
-    """Call per group_send towards a recipient: ``ok=False`` when the channel layer failed."""
-    NOTIFICATIONS_PUSHED.labels(outcome="sent" if ok else "failed").inc()
+def notification_pushed(ok: bool = True, count: int = 1) -> None:
+    """Call per push with its number of recipients: ``ok=False`` when the layer failed."""
+    NOTIFICATIONS_PUSHED.labels(outcome="sent" if ok else "failed").inc(count)
 
 
 @_safe
-def observe_push_latency(seconds: float) -> None:
-    """Call when a notification is handed to the channel layer (now - created); the layer
-    delivers to the open sockets at once (``notifications.services.push``)."""
-    PUSH_LATENCY.observe(max(0.0, seconds))
+def observe_push_latency(seconds: float, count: int = 1) -> None:
+    """Call when notifications are handed to the channel layer (now - created), ``count``
+    observations of the same value; the layer delivers to the open sockets at once
+    (``notifications.services.push``)."""
+    for _ in range(count):
+        PUSH_LATENCY.observe(max(0.0, seconds))
 
 
 @_safe

@@ -215,6 +215,7 @@ if REDIS_URL:
         "default": {
             # One PUBLISH per group: measured ~5x faster for fan-out than the list-based
             # layer (PERFORMANCE.md).  At-most-once either way: the database is the queue.
+            # Notifications use one group for all server processes (notifications/fanout.py).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # A distinct prefix per test run keeps parallel runs on one Redis apart.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": _REDIS_PREFIX},
@@ -479,9 +480,6 @@ FTU_SOCKET_RECHECK_SECONDS = 60
 FTU_EMBEDDED_TICK = env.bool(
     "FTU_EMBEDDED_TICK", default=not PRODUCTION and CELERY_TASK_ALWAYS_EAGER
 )
-if REDIS_URL:
-    # The pub/sub layer plus a pipelined fan-out for notify() (notifications/layers.py).
-    CHANNEL_LAYERS["default"]["BACKEND"] = "notifications.layers.RedisPubSubBatchChannelLayer"
 CELERY_BEAT_SCHEDULE = {
     "tick-every-minute": {"task": "ftu.tick", "schedule": 60.0},
     "outbox-every-minute": {"task": "notifications.process_outbox", "schedule": 60.0},

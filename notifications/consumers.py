@@ -22,6 +22,11 @@ Close codes the client understands (static/js/notifications.js):
 
 The channel layer is only a doorbell (at-most-once): the rows in the database are the
 queue, so whatever the layer drops, the next ``hello`` replays.
+
+A socket has no channel-layer channel of its own: live events reach it through its
+process's hub (``notifications.fanout``: one subscription per process, one layer message
+per ``notify()``), which calls :meth:`NotificationConsumer.deliver` and
+:meth:`NotificationConsumer.revoke`.
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from ftu import metrics
-from notifications.groups import user_group
+from notifications import fanout
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +108,29 @@ def _still_valid(user_id: int, session_key: str | None) -> bool:
 class NotificationConsumer(AsyncWebsocketConsumer):
     # Whether this socket is counted in the open-connections gauge (decremented once).
     counted = False
+    # Whether this socket is in its process's hub (removed once).
+    registered = False
+    user_id: int | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Channels would give the socket a channel-layer channel of its own (a Redis
+        # SUBSCRIBE per socket) and a receive loop on it; live events come through the
+        # process's hub instead (notifications.fanout), so only the browser is read here.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            # Also when the server cancels the connection without a disconnect message.
+            self._forget()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels >= 4.2 runs ``aclose_old_connections`` (a hop to the shared sync thread)
-        # before EVERY handler, for every socket: on a fan-out to 1000 sockets that hop is
-        # most of the cost (PERFORMANCE.md, lever 1).  No handler here touches the ORM
+        # before EVERY handler (PERFORMANCE.md, lever 1).  No handler here touches the ORM
         # directly: every read goes through ``database_sync_to_async``, which closes old
         # connections itself before and after, so skipping the hop is safe.
         handler = getattr(self, get_handler_name(message), None)
@@ -116,7 +140,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
-        self.user_id: int | None = None
+        self.user_id = None
         self.synced = False
         self.last_sent = 0
         self.pending: list[dict[str, Any]] = []
@@ -132,16 +156,28 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = self.user.pk
-        self.groups.append(user_group(self.user_id))
-        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        # Registered (and the process subscribed) before ``hello`` can be handled, so
+        # every row committed after the replay's read arrives live.
+        self.registered = True
+        self.hub = fanout.hub()
+        await self.hub.add(self)
         self.counted = True
         metrics.websocket_connected()
 
-    async def disconnect(self, code: int) -> None:
+    def _unregister(self) -> None:
+        if self.registered:
+            self.registered = False
+            self.hub.remove(self)
+
+    def _forget(self) -> None:
+        self._unregister()
         self.pending = []
         if self.counted:
             self.counted = False
             metrics.websocket_disconnected()
+
+    async def disconnect(self, code: int) -> None:
+        self._forget()
 
     # --- from the browser ------------------------------------------------------------
 
@@ -183,14 +219,21 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         for payload in rows:
             await self._send_notification(payload)
         self.last_sent = max(self.last_sent, last)
-        pending, self.pending = self.pending, []
-        if self.overflowed:
-            # Live events were dropped while buffering: read them from the database.
-            self.overflowed = False
-            more, last, unread, truncated = await _replay(self.user, self.last_sent)
-            pending = more
-        for payload in pending:
-            await self._send_notification(payload)
+        # The hub keeps buffering into ``pending`` while this runs (every ``await`` lets it
+        # deliver): drain until nothing is left, then switch to live delivery with no
+        # ``await`` in between, so no event falls between the buffer and the stream.
+        while self.pending or self.overflowed:
+            if self.overflowed:
+                # Live events were dropped while buffering: read them from the database.
+                self.overflowed = False
+                self.pending = []
+                more, last, unread, truncated = await _replay(self.user, self.last_sent)
+                for payload in more:
+                    await self._send_notification(payload)
+                continue
+            pending, self.pending = self.pending, []
+            for payload in pending:
+                await self._send_notification(payload)
         self.synced = True
         await self.send(
             text_data=json.dumps(
@@ -216,14 +259,19 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def _send_notification(self, payload: dict[str, Any]) -> None:
         if payload["id"] <= self.last_sent:
-            return  # already delivered (replay and live overlap)
+            return  # already delivered (replay and live overlap, a retried push)
         self.last_sent = payload["id"]
-        await self.send(text_data=json.dumps({"type": "notification", "notification": payload}))
+        await self.base_send(
+            {
+                "type": "websocket.send",
+                "text": json.dumps({"type": "notification", "notification": payload}),
+            }
+        )
 
-    # --- from the channel layer --------------------------------------------------------
+    # --- from the process's hub (notifications.fanout) --------------------------------------
 
-    async def notify(self, event: dict[str, Any]) -> None:
-        payload = event["notification"]
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        """A live notification for this person (the hub calls it in id order)."""
         if not self.synced:
             if len(self.pending) < MAX_PENDING:
                 self.pending.append(payload)
@@ -232,5 +280,11 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         await self._send_notification(payload)
 
-    async def account_revoked(self, event: dict[str, Any]) -> None:
+    async def revoke(self) -> None:
+        """The account or membership was revoked: close at once."""
         await self.close(code=CLOSE_FORBIDDEN)
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        # A socket being closed receives nothing more from the hub.
+        self._unregister()
+        await super().close(code=code, reason=reason)

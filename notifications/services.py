@@ -21,9 +21,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ftu import metrics
-from notifications.groups import user_group
+from notifications import fanout
 from notifications.kinds import get_kind
-from notifications.layers import group_send_many
 from notifications.models import Notification, Urgency
 
 logger = logging.getLogger(__name__)
@@ -134,41 +133,28 @@ def push(
 ) -> None:
     """Ring each recipient's doorbell.  A failure loses nothing: the rows are stored.
 
+    ONE channel-layer message for all the recipients (``notifications.fanout``): every
+    server process receives it once and writes to the sockets it holds.
+
     Counted in the metrics (pushed, by outcome; latency from the rows' creation to the
     hand-over to the channel layer, which delivers to open sockets at once).
 
-    All sends go through ONE ``async_to_sync`` hop: each hop runs a fresh event loop, and the
-    pub/sub layer keeps a Redis connection per loop, so a hop per recipient would open a
-    connection per recipient (measured: the difference between 1000 sockets served in tens
-    of milliseconds and in hundreds; see bench/README.md).
+    One ``async_to_sync`` hop per push: each hop runs a fresh event loop, and the pub/sub
+    layer keeps a Redis connection per loop.
     """
     layer = get_channel_layer()
     if layer is None or not payloads:
         return
     try:
-        async_to_sync(_push_all)(layer, payloads)
+        async_to_sync(fanout.publish)(layer, payloads)
     except Exception:  # noqa: BLE001 - Redis down must never fail the caller
         logger.warning("notification push failed; clients will catch up on reconnect")
-        for _payload in payloads:
-            metrics.notification_pushed(ok=False)
+        metrics.notification_pushed(ok=False, count=len(payloads))
         return
     latency = (timezone.now() - created_at).total_seconds() if created_at else None
-    for _payload in payloads:
-        metrics.notification_pushed(ok=True)
-        if latency is not None:
-            metrics.observe_push_latency(latency)
-
-
-async def _push_all(layer: Any, payloads: list[tuple[int, dict[str, Any]]]) -> None:
-    # One pipelined burst on Redis (notifications.layers); the first failure propagates:
-    # with the layer down, one timeout instead of one per recipient.
-    await group_send_many(
-        layer,
-        [
-            (user_group(recipient_id), {"type": "notify", "notification": payload})
-            for recipient_id, payload in payloads
-        ],
-    )
+    metrics.notification_pushed(ok=True, count=len(payloads))
+    if latency is not None:
+        metrics.observe_push_latency(latency, count=len(payloads))
 
 
 def revoke_sockets(user_id: int) -> None:
@@ -182,7 +168,7 @@ def revoke_sockets(user_id: int) -> None:
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(user_group(user_id), {"type": "account.revoked"})
+            async_to_sync(fanout.revoke)(layer, user_id)
         except Exception:  # noqa: BLE001
             logger.warning("socket revocation push failed")
 

@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from notifications import fanout
 from notifications.models import Notification
 from notifications.services import notify, revoke_sockets
 from tests.notifications.conftest import communicator, session_cookie
@@ -165,9 +166,7 @@ async def test_live_notifications_stream_after_sync_without_duplicates(
     await _notify([other], 1)
     # The same doorbell rung twice (a retried push) is delivered once.
     row = await sync_to_async(Notification.objects.get)(pk=nid)
-    await get_channel_layer().group_send(
-        f"user.{user.pk}", {"type": "notify", "notification": row.payload()}
-    )
+    await fanout.publish(get_channel_layer(), [(user.pk, row.payload())])
     assert await comm.receive_nothing(timeout=0.3)
     await comm.disconnect()
 
@@ -289,3 +288,93 @@ async def test_hello_without_a_baseline_replays_nothing_and_reports_the_latest_i
     assert received == []
     assert synced["last_id"] == ids[-1] and synced["unread"] == 2
     await comm.disconnect()
+
+
+async def test_one_batch_reaches_each_persons_sockets_once_and_nobody_elses(
+    personas: dict[str, Any],
+) -> None:
+    keys = ["ngo_coordinator", "cwc_member", "cwc_chair", "convenor"]
+    people = [personas[k] for k in keys]
+    laptop = await _open(people[0], last_id=None)
+    phone = await _open(people[0], last_id=None)  # a second socket of the same person
+    others = [await _open(p, last_id=None) for p in people[1:3]]
+    bystander = await _open(personas["ngo_counsellor"], last_id=None)
+    for comm in [laptop, phone, *others, bystander]:
+        await _until_synced(comm)
+    assert len(fanout.hub()) == 5
+
+    ids = await _notify(people, 1)  # one notify() to four people (one without a socket)
+    expected = dict(zip([p.pk for p in people], ids, strict=True))
+    for comm, person in [
+        (laptop, people[0]),
+        (phone, people[0]),
+        *zip(others, people[1:3], strict=True),
+    ]:
+        msg = json.loads(await comm.receive_from(timeout=5))
+        assert msg["notification"]["id"] == expected[person.pk]
+        assert await comm.receive_nothing(timeout=0.1)
+    assert await bystander.receive_nothing(timeout=0.2)
+    for comm in [laptop, phone, *others, bystander]:
+        await comm.disconnect()
+
+
+async def test_the_hub_leaves_the_group_when_its_last_socket_closes(
+    personas: dict[str, Any],
+) -> None:
+    import asyncio
+
+    layer = get_channel_layer()
+    # The in-memory layer keys its groups by name, the Redis pub/sub one (per event loop)
+    # by the prefixed Redis channel of the group.
+    key = getattr(layer, "_get_group_channel_name", lambda group: group)(fanout.FANOUT_GROUP)
+    comm = await _open(personas["ngo_coordinator"], last_id=None)
+    await _until_synced(comm)
+    hub = fanout.hub()
+    assert hub.channel in layer.groups[key]
+    await comm.disconnect()
+    for _ in range(100):
+        if hub.task is None and hub.stopper is None:
+            break
+        await asyncio.sleep(0.02)
+    assert hub.task is None and len(hub) == 0
+    assert not layer.groups.get(key)
+
+
+async def test_events_the_hub_delivers_while_hello_drains_its_buffer_are_not_lost(
+    personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub runs beside the socket's own task: a delivery that lands while ``hello``
+    is still writing the buffered events must be written too, after them, once."""
+    from notifications import consumers
+
+    def row(i: int) -> dict[str, Any]:
+        return {"id": i, "kind": "k", "urgency": "normal", "title": f"FTU-{i}", "link": "/"}
+
+    async def replay(user: Any, after_id: int | None) -> Any:
+        return [row(3), row(4)], 4, 0, False
+
+    monkeypatch.setattr(consumers, "_replay", replay)
+    consumer = consumers.NotificationConsumer()
+    consumer.scope = {}
+    consumer.user = personas["ngo_coordinator"]
+    consumer.user_id = consumer.user.pk
+    consumer.synced, consumer.last_sent, consumer.overflowed = False, 0, False
+    consumer.pending = [row(4), row(5)]  # buffered before hello (4 is also replayed)
+    frames: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        frames.append(json.loads(message["text"]))
+        if frames[-1].get("notification", {}).get("id") == 5:
+            await consumer.deliver(row(6))  # the hub, between two writes of the drain
+
+    consumer.base_send = send
+    await consumer._hello(0)
+    await consumer.deliver(row(7))  # live, after synced
+    assert [f["notification"]["id"] for f in frames if f["type"] == "notification"] == [
+        3,
+        4,
+        5,
+        6,
+        7,
+    ]
+    assert [f["type"] for f in frames][-2] == "synced"

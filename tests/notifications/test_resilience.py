@@ -136,7 +136,7 @@ def test_an_event_caused_through_one_server_reaches_a_socket_on_the_other(
                 "--port",
                 str(port_b),
                 "--ws",
-                "websockets",
+                "websockets-sansio",  # as deploy/systemd/ftu-ws.service
                 "--log-level",
                 "warning",
                 "ftu.asgi:application",

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from notifications.fanout import FANOUT_GROUP
 from notifications.models import DeliverySettings, KindPreference, Notification, OutboxMessage
 from notifications.services import (
     notification_mark_read,
@@ -18,6 +19,7 @@ from notifications.services import (
     preferences_save,
     revoke_sockets,
 )
+from tests.conftest import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -62,19 +64,58 @@ def test_committed_notification_is_pushed_after_commit_with_the_safe_payload_onl
     assert [r.recipient_id for r in rows] == [coordinator.pk]
     assert channel_layer_spy == [
         (
-            f"user.{coordinator.pk}",
+            FANOUT_GROUP,
             {
-                "type": "notify",
-                "notification": {
-                    "id": rows[0].pk,
-                    "kind": "referral.received",
-                    "urgency": "urgent",
-                    "title": "FTU-2026-0042 referred to you",
-                    "link": "/cases/",
-                },
+                "type": "notify.batch",
+                "notifications": [
+                    [
+                        coordinator.pk,
+                        {
+                            "id": rows[0].pk,
+                            "kind": "referral.received",
+                            "urgency": "urgent",
+                            "title": "FTU-2026-0042 referred to you",
+                            "link": "/cases/",
+                        },
+                    ]
+                ],
             },
         )
     ]
+
+
+def test_one_layer_message_carries_every_recipient_in_id_order(
+    personas: dict[str, Any], channel_layer_spy: list, django_capture_on_commit_callbacks: Any
+) -> None:
+    people = [personas[k] for k in ("ngo_coordinator", "cwc_member", "cwc_chair", "convenor")]
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = _notify(people)
+    assert len(channel_layer_spy) == 1  # one publish for the whole fan-out
+    assert delivered(channel_layer_spy) == [(r.recipient_id, r.payload()) for r in rows]
+    assert [r.pk for r in rows] == sorted(r.pk for r in rows)
+
+
+def test_a_large_fan_out_is_chunked_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from notifications import fanout
+
+    monkeypatch.setattr(fanout, "BATCH_MAX", 3)
+    pairs = [(uid, {"id": uid}) for uid in range(1, 8)]
+    messages = fanout.batch_messages(pairs)
+    assert [len(m["notifications"]) for m in messages] == [3, 3, 1]
+    assert [p for m in messages for p in m["notifications"]] == [[u, p] for u, p in pairs]
+
+
+def test_the_spy_refuses_a_batch_with_an_identity_in_it() -> None:
+    from tests.conftest import _channel_message_problem
+
+    good = {"id": 1, "kind": "k", "urgency": "normal", "title": "FTU-2026-0001", "link": "/"}
+    assert _channel_message_problem({"type": "notify.batch", "notifications": [[1, good]]}) is None
+    leaky = {**good, "child_name": "X"}
+    assert _channel_message_problem(
+        {"type": "notify.batch", "notifications": [[1, good], [2, leaky]]}
+    )
+    assert _channel_message_problem({"type": "notify.batch", "notifications": [["x", good]]})
+    assert _channel_message_problem({"type": "notify", "notification": good})
 
 
 def test_inactive_people_are_left_out(personas: dict[str, Any]) -> None:

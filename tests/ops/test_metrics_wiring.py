@@ -64,7 +64,7 @@ def test_a_failed_push_is_counted_as_failed(
     async def down(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr("notifications.services.group_send_many", down)
+    monkeypatch.setattr("notifications.fanout.publish", down)
     failed = scrape("ftu_notifications_pushed_total", outcome="failed")
     sent = scrape("ftu_notifications_pushed_total", outcome="sent")
     people = [personas["ngo_coordinator"], personas["cwc_chair"]]

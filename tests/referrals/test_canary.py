@@ -54,19 +54,9 @@ def sent_messages(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         seen.append(message)
         await original(group, message)
 
+    # On every layer notify() sends one ``notify.batch`` per call through group_send
+    # (notifications.fanout): its payloads are searched with the rest of the message.
     monkeypatch.setattr(layer, "group_send", recording)
-
-    # On Redis, notify() publishes through the layer's pipelined batch path, not group_send.
-    from notifications import services as notification_services
-
-    batch = notification_services.group_send_many
-
-    async def recording_batch(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
-        if getattr(type(layer), "group_send_many", None) is not None:
-            seen.extend(message for _group, message in messages)
-        await batch(layer, messages)
-
-    monkeypatch.setattr(notification_services, "group_send_many", recording_batch)
     return seen
 
 
