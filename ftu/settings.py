@@ -229,7 +229,14 @@ else:
             "LOCATION": "ftu-embedded",
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Every notification batch goes through the one hub channel of the process
+            # (notifications/fanout.py): the default capacity of 100 could drop a burst.
+            "CONFIG": {"capacity": 10_000},
+        }
+    }
     CELERY_BROKER_URL = "memory://"
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_EAGER", default=not PRODUCTION)
