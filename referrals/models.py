@@ -513,6 +513,17 @@ class Referral(models.Model):
             and self.response_due_at <= (now or timezone.now())
         )
 
+    @property
+    def urgency_badge(self) -> Any:
+        """The urgency in one word, for a badge (the choice's label explains the delay)."""
+        return URGENCY_BADGES.get(self.urgency, self.get_urgency_display())
+
+
+URGENCY_BADGES = {
+    Urgency.EMERGENCY: _("Emergency"),
+    Urgency.URGENT: _("Urgent"),
+}
+
 
 class CaseEvent(models.Model):
     """The timeline of a case (and its referrals), shown to holders.  Safe text only."""

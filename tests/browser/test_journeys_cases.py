@@ -28,11 +28,15 @@ from playwright.sync_api import Page, expect
 
 from agencies.demo import ORGS
 
-from .conftest import log_in, no_horizontal_scroll
+from .conftest import PHONE, log_in, no_horizontal_scroll
 
 IST = ZoneInfo("Asia/Kolkata")
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 CASE_CODE = re.compile(r"FTU-\d{4}-\d{4,}")
+LEAD = {
+    "en": "Man of about 40, called 'Bhaiya', gold chain, brought girls from the bus stand.",
+    "hi": "लगभग 40 साल का आदमी, 'भैया' कहलाता है, सोने की चेन, बस अड्डे से लड़कियाँ लाता था।",
+}
 # The clocks that start when a rescued child's case is recorded (referrals/clock_rules.py).
 RESCUE_CLOCKS = (
     "Emergency medical care",
@@ -93,6 +97,26 @@ def check_page(page: Page, lang: str, shots: Any, step: str) -> None:
         assert DEVANAGARI.search(text), f"{step}: the main heading is not in Hindi: {text!r}"
     shots(page, f"{step}-{lang}")
     assert no_horizontal_scroll(page), f"{step}: the page scrolls sideways at 360 px"
+
+
+def within_screen(locator: Any, what: str) -> None:
+    """Reachable on a 360 px screen without scrolling sideways (not hidden past the edge)."""
+    box = locator.bounding_box()
+    assert box is not None, f"{what} is not shown"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (
+        f"{what} lies outside the phone's width: {box}"
+    )
+
+
+def check_timeline(page: Page, lang: str) -> None:
+    """The case's timeline is in the reader's language, organisations by their Hindi names."""
+    timeline = page.get_by_role("region", name=tr(lang, "Timeline"))
+    expect(timeline.get_by_role("listitem").first).to_be_visible()
+    text = timeline.inner_text()
+    if lang == "hi":
+        for spec in ORGS:
+            assert spec.name not in text, f"the Hindi timeline names {spec.name!r} in English"
+        assert "Referral" not in text and "Case recorded" not in text, text
 
 
 def go_to(page: Page, lang: str, nav_label: str) -> None:
@@ -173,7 +197,7 @@ def refer(page: Page, lang: str, shots: Any, code: str, org_key: str, service: s
 def open_inbox(page: Page, lang: str, shots: Any) -> None:
     go_to(page, lang, "Referral inbox")
     check_page(page, lang, shots, "inbox-before")
-    # The socket greets the server once the page is up; wait until it has synced.
+    # A full reload would lose this; the live update (websocket, htmx fragment) keeps it.
     page.evaluate("() => { window.__marker = 1; }")
 
 
@@ -185,9 +209,13 @@ def referral_row(page: Page, code: str) -> Any:
 
 def accept_referral(page: Page, lang: str, shots: Any, code: str, counsellor: str) -> None:
     row = referral_row(page, code)
+    expect(row.locator(".badge.urgent")).to_have_text(tr(lang, "Urgent"))
+    accept = row.get_by_role("button", name=tr(lang, "Accept"), exact=True)
+    accept.scroll_into_view_if_needed()
+    within_screen(accept, "the Accept button")
     field(row, lang, "Caseworker").select_option(label=counsellor)
     shots(page, f"inbox-accepting-{lang}")
-    row.get_by_role("button", name=tr(lang, "Accept"), exact=True).click()
+    accept.click()
     expect(page.locator("#referral-list").get_by_role("status")).to_contain_text(
         tr(lang, "The referral is accepted.")
     )
@@ -208,9 +236,7 @@ def record_lead(page: Page, lang: str, shots: Any, code: str) -> None:
     check_page(page, lang, shots, "lead-form")
     field(page, lang, "For the police unit").select_option(label=org_name("ahtu", lang))
     field(page, lang, "Offender's role").select_option("trafficker")
-    field(page, lang, "Description of the offender").fill(
-        "Man of about 40, called 'Bhaiya', gold chain, brought girls from the bus stand."
-    )
+    field(page, lang, "Description of the offender").fill(LEAD[lang])
     field(page, lang, "Places").fill("Bus stand, Begum Bridge")
     field(page, lang, "Phone numbers").fill("98765 43210")
     field(page, lang, "Vehicles").fill("White van UP15 XX 0000")
@@ -225,7 +251,7 @@ def police_reads_lead(page: Page, lang: str, shots: Any, code: str, child: Child
     assert_no_identity(page, child, "the police's list of leads")
     page.get_by_role("link", name=code, exact=True).first.click()
     check_page(page, lang, shots, "police-lead")
-    expect(page.locator("dl.facts")).to_contain_text("Bhaiya")
+    expect(page.locator("dl.facts")).to_contain_text(LEAD[lang])
     assert_no_identity(page, child, "the police's page of the lead")
     page.get_by_role("button", name=tr(lang, "Acknowledge")).click()
     expect(said(page)).to_contain_text(tr(lang, "The lead is acknowledged."))
@@ -260,6 +286,7 @@ def test_rescue_referral_and_lead(phone: Any, shots: Any, lang: str) -> None:
     expect(officer.get_by_role("region", name=tr(lang, "Referrals"))).to_contain_text(
         org_name("ngo", lang)
     )
+    check_timeline(officer, lang)
     check_page(officer, lang, shots, "case-referred")
 
     expect(referral_row(coordinator, code)).to_have_count(1)
