@@ -97,6 +97,12 @@ def check_page(page: Page, lang: str, shots: Any, step: str) -> None:
         assert DEVANAGARI.search(text), f"{step}: the main heading is not in Hindi: {text!r}"
     shots(page, f"{step}-{lang}")
     assert no_horizontal_scroll(page), f"{step}: the page scrolls sideways at 360 px"
+    hidden = page.evaluate(
+        """() => [...document.querySelectorAll('.table-wrap')]
+            .filter(w => w.scrollWidth > w.clientWidth + 1)
+            .map(w => (w.querySelector('caption') || w).textContent.trim())"""
+    )
+    assert not hidden, f"{step}: tables cut off at 360 px (scroll sideways): {hidden}"
 
 
 def within_screen(locator: Any, what: str) -> None:
