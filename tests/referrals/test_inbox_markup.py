@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
 from tests.referrals.world import make_case, refer
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_default() -> Any:
+    """A request in Hindi leaves Hindi active in this thread: later tests expect the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_the_inbox_names_every_cell_and_badges_the_urgency_in_one_word(
