@@ -93,8 +93,9 @@ def check_page(page: Page, lang: str, shots: Any, step: str) -> None:
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_be_visible()
     if lang == "hi":
-        text = heading.inner_text()
-        assert DEVANAGARI.search(text), f"{step}: the main heading is not in Hindi: {text!r}"
+        headings = page.locator("main").get_by_role("heading").all_inner_texts()
+        english = [text for text in headings if not DEVANAGARI.search(text)]
+        assert not english, f"{step}: headings not in Hindi: {english}"
     shots(page, f"{step}-{lang}")
     assert no_horizontal_scroll(page), f"{step}: the page scrolls sideways at 360 px"
     hidden = page.evaluate(
@@ -295,7 +296,8 @@ def test_rescue_referral_and_lead(phone: Any, shots: Any, lang: str) -> None:
     check_timeline(officer, lang)
     check_page(officer, lang, shots, "case-referred")
 
-    expect(referral_row(coordinator, code)).to_have_count(1)
+    # Well before the 30 s polling fallback would: the websocket brought it.
+    expect(referral_row(coordinator, code)).to_have_count(1, timeout=10_000)
     assert coordinator.evaluate("() => window.__marker") == 1, "the inbox was reloaded"
     check_page(coordinator, lang, shots, "inbox-live")
     accept_referral(coordinator, lang, shots, code, "Farah Siddiqui")
