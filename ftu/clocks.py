@@ -55,7 +55,7 @@ from django.db import models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from ftu import audit, metrics
@@ -315,19 +315,23 @@ def _emit(clock: Clock, obj: Any, spec: Rule, event: str, *, actor: Any = None, 
     from notifications.services import notify
 
     subject = spec.subject(obj)
+    left = clock.due_at - (now or timezone.now())
     if event == DUE_SOON:
         kind = spec.kind_due_soon
-        title = gettext("%(subject)s: %(rule)s due in %(left)s") % {
-            "subject": subject,
-            "rule": spec.label,
-            "left": humanize_delta(clock.due_at - (now or timezone.now())),
-        }
+        message = gettext_noop("%(subject)s: %(rule)s due in %(left)s")
     elif event == MISSED:
         kind = spec.kind_missed
-        title = gettext("%(subject)s: %(rule)s missed") % {"subject": subject, "rule": spec.label}
+        message = gettext_noop("%(subject)s: %(rule)s missed")
     else:
         kind = spec.kind_met or "clock.met"
-        title = gettext("%(subject)s: %(rule)s met") % {"subject": subject, "rule": spec.label}
+        message = gettext_noop("%(subject)s: %(rule)s met")
+
+    def title() -> str:  # built in each reader's language (notify)
+        values = {"subject": subject, "rule": spec.label}
+        if event == DUE_SOON:
+            values["left"] = humanize_delta(left)
+        return gettext(message) % values
+
     text = gettext("Due %(due)s IST (%(citation)s).") % {
         "due": _ist(clock.due_at),
         "citation": spec.citation,

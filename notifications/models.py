@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +38,9 @@ class Notification(models.Model):
         _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
     )
     title = models.CharField(_("title"), max_length=200)
+    # The title in each language of the hub ({"en": …, "hi": …}) when the sender gave it so:
+    # each reader sees it in their own language, whoever caused it and in which.
+    titles = models.JSONField(_("titles"), blank=True, default=dict)
     text = models.CharField(_("text"), max_length=500, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
@@ -66,15 +70,23 @@ class Notification(models.Model):
     def is_urgent(self) -> bool:
         return self.urgency == Urgency.URGENT
 
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (as stored when it was given in one only)."""
+        return self.titles.get(translation.get_language() or "", "") or self.title
+
     def payload(self) -> dict[str, object]:
         """The only fields that ever travel through the channel layer."""
-        return {
+        payload: dict[str, object] = {
             "id": self.id,
             "kind": self.kind,
             "urgency": self.urgency,
             "title": self.title,
             "link": self.url,
         }
+        if self.titles:
+            payload["titles"] = self.titles  # the page shows the one in its own language
+        return payload
 
 
 class DeliverySettings(models.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ftu import metrics
+from ftu.languages import in_every_language
 from notifications.groups import user_group
 from notifications.kinds import get_kind
 from notifications.layers import group_send_many
@@ -31,7 +32,7 @@ def notify(
     *,
     recipients: Iterable[Any],
     kind: str,
-    title: str,
+    title: str | Callable[[], str],
     url: str,
     text: str = "",
     urgency: str | None = None,
@@ -39,9 +40,16 @@ def notify(
 ) -> list[Notification]:
     """Store one notification per recipient (the actor and inactive people left out).
 
+    ``title`` may be a function that builds it with ``gettext``: it is then built in every
+    language of the hub, and each reader sees it in theirs (inbox, toast, e-mail).
+
     Must be called inside the transaction of the change it reports; the push to open
     browsers happens only after that transaction commits, and never if it rolls back.
     """
+    titles: dict[str, str] = {}
+    if callable(title):
+        titles = {code: text[:200] for code, text in in_every_language(title).items()}
+        title = str(title())
     spec = get_kind(kind)
     level = urgency or (Urgency.URGENT if spec.urgent else Urgency.NORMAL)
     seen: set[int] = set()
@@ -58,6 +66,7 @@ def notify(
                 kind=kind,
                 urgency=level,
                 title=title[:200],
+                titles=titles,
                 text=text[:500],
                 url=url,
             )

@@ -13,6 +13,7 @@ statutory clocks of the case are marked not applicable with the closure reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,12 +24,13 @@ from django.utils.translation import gettext_noop
 
 from agencies.models import Membership, User
 from ftu import audit, clocks
+from ftu.languages import in_every_language
 from ftu.models import Clock
 from ftu.policy import Cap, can, is_convenor
 from ftu.roles import OrgKind, Role
 from notifications.services import notify
 from referrals import selectors
-from referrals.models import CaseEvent, ChildCase, ClosureReason, Referral, in_every_language
+from referrals.models import CaseEvent, ChildCase, ClosureReason, Referral
 
 OPEN_REFERRAL_STATES = (Referral.State.DRAFT, Referral.State.SENT, Referral.State.ACCEPTED)
 
@@ -80,7 +82,7 @@ def _acting_org(user: Any, case: ChildCase) -> Any:
     return next(iter(by_id.values()), None)
 
 
-def _notify_holders(case: ChildCase, kind: str, title: str, actor: Any) -> None:
+def _notify_holders(case: ChildCase, kind: str, title: Callable[[], str], actor: Any) -> None:
     notify(
         recipients=selectors.case_holder_people(case),
         kind=kind,
@@ -147,7 +149,7 @@ def case_close(*, actor: User, case: ChildCase, reason: str, note: str = "") -> 
             org=org,
         )
         _notify_holders(
-            case, "case.closed", _("%(code)s: case closed") % {"code": case.code}, actor
+            case, "case.closed", lambda: _("%(code)s: case closed") % {"code": case.code}, actor
         )
     return case
 
@@ -177,7 +179,10 @@ def case_reopen(*, actor: User, case: ChildCase, reason: str) -> ChildCase:
             case, CaseEvent.Kind.REOPENED, gettext_noop("Case reopened"), actor=actor, org=org
         )
         _notify_holders(
-            case, "case.reopened", _("%(code)s: case reopened") % {"code": case.code}, actor
+            case,
+            "case.reopened",
+            lambda: _("%(code)s: case reopened") % {"code": case.code},
+            actor,
         )
     return case
 

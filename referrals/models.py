@@ -612,15 +612,6 @@ class CaseEvent(models.Model):
         return f"{text} ({note})" if note else text
 
 
-def in_every_language(get: Any) -> dict[str, str]:
-    """``get()`` evaluated in each language of the hub: a name the timeline shows later."""
-    names = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            names[code] = str(get())
-    return names
-
-
 class Milestone(models.TextChoices):
     MEDICAL_CARE = "medical_care", _("Emergency medical care given")
     REPORTED = "reported", _("Reported to the CWC and the Special Court")

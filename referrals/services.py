@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_noop
 from agencies.models import Membership, Organisation, User
 from ftu import audit, clocks
 from ftu.crypto import blind_index
+from ftu.languages import in_every_language
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
 from notifications.services import notify
@@ -40,7 +42,6 @@ from referrals.models import (
     ReferralService,
     Source,
     Urgency,
-    in_every_language,
     org_ids,
 )
 
@@ -324,13 +325,17 @@ def _start_first_clocks(case: ChildCase, actor: Any) -> None:
 
 def notify_case_from_rescue(case: ChildCase, *, actor: Any, drafted: bool) -> None:
     if drafted:
-        title = _("%(code)s: child case opened from a rescue; send the CWC production referral")
+        message = gettext_noop(
+            "%(code)s: child case opened from a rescue; send the CWC production referral"
+        )
     else:
-        title = _("%(code)s: child case opened from a rescue; no active CWC in the district")
+        message = gettext_noop(
+            "%(code)s: child case opened from a rescue; no active CWC in the district"
+        )
     notify(
         recipients=selectors.case_holder_people(case),
         kind="case.from_rescue",
-        title=title % {"code": case.code},
+        title=lambda: _(message) % {"code": case.code},
         url=case.get_absolute_url(),
         urgency="urgent",
         actor=actor,
@@ -687,7 +692,7 @@ def referral_withdraw(*, actor: User, referral: Referral) -> Referral:
             _notify(
                 selectors.coordinators_of(referral.to_org_id),
                 "referral.withdrawn",
-                _("%(code)s: referral withdrawn") % {"code": referral.case.code},
+                lambda: _("%(code)s: referral withdrawn") % {"code": referral.case.code},
                 referral,
                 actor,
             )
@@ -739,12 +744,15 @@ def referral_accept(*, actor: User, referral: Referral, caseworker: User) -> Ref
         clocks.clock_meet(
             obj=referral, rule=clock_rules.REFERRAL_RESPONSE[referral.urgency], at=now, actor=actor
         )
-        title = _("%(code)s: referral accepted") % {"code": case.code}
+
+        def title() -> str:
+            return _("%(code)s: referral accepted") % {"code": case.code}
+
         _notify(selectors.sender_people(referral), "referral.accepted", title, referral, actor)
         _notify(
             [caseworker],
             "referral.assigned",
-            _("%(code)s: you are the caseworker") % {"code": case.code},
+            lambda: _("%(code)s: you are the caseworker") % {"code": case.code},
             referral,
             actor,
         )
@@ -807,7 +815,10 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
         clocks.clock_meet(
             obj=referral, rule=clock_rules.REFERRAL_RESPONSE[referral.urgency], at=now, actor=actor
         )
-        title = _("%(code)s: referral declined, refer again") % {"code": referral.case.code}
+
+        def title() -> str:
+            return _("%(code)s: referral declined, refer again") % {"code": referral.case.code}
+
         _notify(
             selectors.sender_people(referral) + selectors.convenors(),
             "referral.declined",
@@ -847,7 +858,10 @@ def referral_complete(*, actor: User, referral: Referral) -> Referral:
             actor=actor,
             referral=referral,
         )
-        title = _("%(code)s: referral completed") % {"code": referral.case.code}
+
+        def title() -> str:
+            return _("%(code)s: referral completed") % {"code": referral.case.code}
+
         _notify(
             selectors.sender_people(referral) + selectors.coordinators_of(referral.to_org_id),
             "referral.completed",
@@ -869,15 +883,19 @@ def referral_deadline_missed(*, referral: Referral) -> None:
     )
 
 
-def _notify(people: list[Any], kind: str, title: str, referral: Referral, actor: Any) -> None:
+def _notify(
+    people: list[Any], kind: str, title: Callable[[], str], referral: Referral, actor: Any
+) -> None:
     notify(recipients=people, kind=kind, title=title, url=referral.get_absolute_url(), actor=actor)
 
 
 def notify_referral_sent(referral: Referral, *, actor: Any) -> None:
-    title = _("%(code)s: new referral for %(service)s") % {
-        "code": referral.case.code,
-        "service": referral.get_service_display(),
-    }
+    def title() -> str:
+        return _("%(code)s: new referral for %(service)s") % {
+            "code": referral.case.code,
+            "service": referral.get_service_display(),
+        }
+
     notify(
         recipients=selectors.coordinators_of(referral.to_org_id),
         kind="referral.sent",
@@ -931,10 +949,13 @@ def lead_record(
             actor=actor,
             org=org,
         )
-        title = _("%(code)s: new lead (%(role)s)") % {
-            "code": case.code,
-            "role": lead.get_offender_role_display(),
-        }
+
+        def title() -> str:
+            return _("%(code)s: new lead (%(role)s)") % {
+                "code": case.code,
+                "role": lead.get_offender_role_display(),
+            }
+
         notify(
             recipients=selectors.members_of(police_org.pk),
             kind="lead.new",
@@ -966,7 +987,7 @@ def lead_acknowledge(*, actor: User, lead: Lead) -> Lead:
         notify(
             recipients=[lead.recorded_by],
             kind="lead.acknowledged",
-            title=_("%(code)s: lead acknowledged by the police") % {"code": lead.case.code},
+            title=lambda: _("%(code)s: lead acknowledged by the police") % {"code": lead.case.code},
             url=lead.get_absolute_url(),
             actor=actor,
         )
@@ -1001,7 +1022,7 @@ def lead_act(*, actor: User, lead: Lead, reference: str) -> Lead:
         notify(
             recipients=[lead.recorded_by],
             kind="lead.acted",
-            title=_("%(code)s: the police acted on a lead") % {"code": lead.case.code},
+            title=lambda: _("%(code)s: the police acted on a lead") % {"code": lead.case.code},
             url=lead.get_absolute_url(),
             actor=actor,
         )

@@ -86,6 +86,8 @@ CHANNEL_MESSAGE_KEYS = {
     "readyz.ping": {"type"},
 }
 NOTIFICATION_PAYLOAD_KEYS = {"id", "kind", "urgency", "title", "link"}
+# Optional: the same title in each language of the hub ({"en": …, "hi": …}), nothing else.
+NOTIFICATION_PAYLOAD_OPTIONAL = {"titles"}
 
 
 def _channel_message_problem(message: Any) -> str | None:
@@ -99,8 +101,21 @@ def _channel_message_problem(message: Any) -> str | None:
         return f"{kind}: keys {sorted(message)} != {sorted(allowed)}"
     if kind == "notify":
         payload = message["notification"]
-        if not isinstance(payload, dict) or set(payload) != NOTIFICATION_PAYLOAD_KEYS:
+        if not isinstance(payload, dict) or not (
+            NOTIFICATION_PAYLOAD_KEYS
+            <= set(payload)
+            <= NOTIFICATION_PAYLOAD_KEYS | NOTIFICATION_PAYLOAD_OPTIONAL
+        ):
             return f"notification payload keys {sorted(payload)} not allowed"
+        if "titles" in payload:
+            from django.conf import settings
+
+            titles = payload["titles"]
+            languages = {code for code, _name in settings.LANGUAGES}
+            if not isinstance(titles, dict) or not set(titles) <= languages:
+                return "notification payload titles are not {language: title}"
+            if not all(isinstance(t, str) for t in titles.values()):
+                return "notification payload has a value of the wrong type"
         if not isinstance(payload["id"], int) or not all(
             isinstance(payload[k], str) for k in ("kind", "urgency", "title", "link")
         ):

@@ -61,6 +61,17 @@
     return typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/" ? link : "";
   }
 
+  function titleOf(n) {
+    // The title in the page's language when the server sent it in every language.
+    var root = document.documentElement;
+    var lang = root && root.getAttribute ? root.getAttribute("lang") || "" : "";
+    var titles = n.titles;
+    if (titles && typeof titles === "object" && typeof titles[lang] === "string" && titles[lang]) {
+      return titles[lang];
+    }
+    return n.title;
+  }
+
   function dismiss(toast) {
     if (toast.parentNode) { toast.parentNode.removeChild(toast); }
   }
@@ -81,7 +92,7 @@
       text = document.createElement("span");
     }
     text.className = "toast-text";
-    text.textContent = n.title;
+    text.textContent = titleOf(n);
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
@@ -115,7 +126,7 @@
     if (!fresh) { return; }
     if (live) { setCount(unread + 1); }
     showToast(n);
-    var detail = { id: n.id, kind: n.kind, urgency: n.urgency, title: n.title, link: safeLink(n.link) };
+    var detail = { id: n.id, kind: n.kind, urgency: n.urgency, title: titleOf(n), link: safeLink(n.link) };
     fire("ftu:notify", detail);
     var group = groups[n.kind] || String(n.kind || "").split(".")[0];
     if (group) { fire("ftu:notify:" + group, detail); }

@@ -42,6 +42,7 @@ function makeBrowser(opts) {
   const body = el("body");
   const document = {
     readyState: "complete", body,
+    documentElement: opts.lang ? el("html", { lang: opts.lang }) : undefined,
     getElementById: (id) => byId[id] || null,
     createElement: (tag) => el(tag),
     addEventListener() {},
@@ -94,6 +95,17 @@ function makeBrowser(opts) {
 
 const n = (id, extra) => Object.assign({ id, kind: "referral.received", urgency: "normal", title: "FTU-2026-00" + id, link: "/cases/" }, extra || {});
 function check(name, fn) { fn(); console.log("ok " + name); }
+
+check("shows the title in the page's language when it came in every language", () => {
+  const b = makeBrowser({ lastId: 7, lang: "hi" });
+  const ws = b.sockets[0];
+  ws.open();
+  ws.message({ type: "notification", notification: n(8, { titles: { en: "FTU-2026-0008: referral accepted", hi: "FTU-2026-0008: रेफ़रल स्वीकार" } }) });
+  ws.message({ type: "notification", notification: n(9) });
+  assert.strictEqual(b.toasts.children[0].children[0].textContent, "FTU-2026-0008: रेफ़रल स्वीकार");
+  assert.strictEqual(b.toasts.children[1].children[0].textContent, "FTU-2026-009");
+  assert.strictEqual(b.events.find((e) => e.type === "ftu:notify").detail.title, "FTU-2026-0008: रेफ़रल स्वीकार");
+});
 
 check("says hello with the page's last id and ignores duplicates", () => {
   const b = makeBrowser({ lastId: 7, unread: 2 });
