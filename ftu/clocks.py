@@ -332,10 +332,12 @@ def _emit(clock: Clock, obj: Any, spec: Rule, event: str, *, actor: Any = None, 
             values["left"] = humanize_delta(left)
         return gettext(message) % values
 
-    text = gettext("Due %(due)s IST (%(citation)s).") % {
-        "due": _ist(clock.due_at),
-        "citation": spec.citation,
-    }
+    def text() -> str:
+        return gettext("Due %(due)s IST (%(citation)s).") % {
+            "due": _ist(clock.due_at),
+            "citation": spec.citation,
+        }
+
     notify(
         recipients=spec.recipients(clock, obj, event),
         kind=kind,

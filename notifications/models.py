@@ -41,6 +41,7 @@ class Notification(models.Model):
     # The title in each language of the hub ({"en": …, "hi": …}) when the sender gave it so:
     # each reader sees it in their own language, whoever caused it and in which.
     titles = models.JSONField(_("titles"), blank=True, default=dict)
+    texts = models.JSONField(_("texts"), blank=True, default=dict)  # the same, for ``text``
     text = models.CharField(_("text"), max_length=500, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
@@ -74,6 +75,10 @@ class Notification(models.Model):
     def display_title(self) -> str:
         """The title in the active language (as stored when it was given in one only)."""
         return self.titles.get(translation.get_language() or "", "") or self.title
+
+    @property
+    def display_text(self) -> str:
+        return self.texts.get(translation.get_language() or "", "") or self.text
 
     def payload(self) -> dict[str, object]:
         """The only fields that ever travel through the channel layer."""

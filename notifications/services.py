@@ -34,14 +34,15 @@ def notify(
     kind: str,
     title: str | Callable[[], str],
     url: str,
-    text: str = "",
+    text: str | Callable[[], str] = "",
     urgency: str | None = None,
     actor: Any = None,
 ) -> list[Notification]:
     """Store one notification per recipient (the actor and inactive people left out).
 
-    ``title`` may be a function that builds it with ``gettext``: it is then built in every
-    language of the hub, and each reader sees it in theirs (inbox, toast, e-mail).
+    ``title`` (and ``text``) may be a function that builds it with ``gettext``: it is then
+    built in every language of the hub, and each reader sees it in theirs (inbox, toast,
+    e-mail).
 
     Must be called inside the transaction of the change it reports; the push to open
     browsers happens only after that transaction commits, and never if it rolls back.
@@ -50,6 +51,10 @@ def notify(
     if callable(title):
         titles = {code: text[:200] for code, text in in_every_language(title).items()}
         title = str(title())
+    texts: dict[str, str] = {}
+    if callable(text):
+        texts = {code: value[:500] for code, value in in_every_language(text).items()}
+        text = str(text())
     spec = get_kind(kind)
     level = urgency or (Urgency.URGENT if spec.urgent else Urgency.NORMAL)
     seen: set[int] = set()
@@ -67,6 +72,7 @@ def notify(
                 urgency=level,
                 title=title[:200],
                 titles=titles,
+                texts=texts,
                 text=text[:500],
                 url=url,
             )

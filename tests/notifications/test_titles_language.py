@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from ftu.scheduling import run_tick
 from notifications.delivery import render_email
 from notifications.models import Notification, OutboxMessage
 from notifications.services import notify
@@ -88,3 +90,15 @@ def test_the_email_is_in_the_recipients_language(personas: dict[str, Any]) -> No
     subject, body = render_email(message)
     assert n.titles["hi"] in subject and n.titles["hi"] in body
     assert n.title not in subject
+
+
+def test_a_deadline_warning_from_the_tick_reads_in_hindi(personas: dict[str, Any]) -> None:
+    start = timezone.now() - datetime.timedelta(hours=1)
+    with translation.override("en"):
+        make_case(personas["ahtu_officer"], personas["orgs"]["ahtu"], first_contact_at=start)
+        run_tick(start + datetime.timedelta(hours=18, minutes=1))  # 6 h before the 24 h clocks
+    n = Notification.objects.filter(kind="clock.due_soon").first()
+    assert n is not None and n.title.isascii() and n.text.isascii()  # the tick writes English
+    with translation.override("hi"):
+        assert not n.display_title.isascii() and not n.display_text.isascii()
+        assert n.display_text.startswith("नियत समय ") and "IST" in n.display_text
