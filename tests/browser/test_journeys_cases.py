@@ -9,8 +9,9 @@
    nowhere on its pages the child's identity.
 
 Each person has their own browser context.  Labels are looked up in the hub's own catalogue
-(``tr``), so the same steps drive both languages; in Hindi every page's main heading must be
-in Devanagari, and no page may scroll sideways at 360 px.
+(``tr``), so the same steps drive both languages.  On every page visited: in Hindi every
+heading of the page is in Devanagari; at 360 px neither the page nor any table scrolls
+sideways.  Toasts are dismissed before a tap, as a person would.
 """
 
 from __future__ import annotations
