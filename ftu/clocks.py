@@ -315,9 +315,9 @@ def _emit(clock: Clock, obj: Any, spec: Rule, event: str, *, actor: Any = None, 
     from notifications.services import notify, translated
 
     subject = spec.subject(obj)
+    left = clock.due_at - (now or timezone.now())
     if event == DUE_SOON:
         kind = spec.kind_due_soon
-        left = clock.due_at - (now or timezone.now())
         title = translated(
             _("%(subject)s: %(rule)s due in %(left)s"),
             subject=subject,

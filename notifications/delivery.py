@@ -258,15 +258,15 @@ def render_email(message: OutboxMessage) -> tuple[str, str]:
         if message.template == "digest":
             unread = Notification.objects.visible_to(person).unread().order_by("-id")
             context["count"] = unread.count()
-            context["items"] = [(n.title, _absolute(n.url)) for n in unread[:20]]
+            context["items"] = [(n.display_title, _absolute(n.url)) for n in unread[:20]]
             subject = gettext("%(site)s: %(count)s unread notifications") % context
             body = render_to_string("notifications/email/digest.txt", context)
         else:
             n = message.notification
-            context["title"] = n.title
+            context["title"] = n.display_title
             context["link"] = _absolute(n.url)
             context["urgent"] = n.is_urgent
-            subject = f"[{settings.SITE_NAME}] {n.title}"
+            subject = f"[{settings.SITE_NAME}] {n.display_title}"
             body = render_to_string("notifications/email/notification.txt", context)
     return subject.replace("\n", " ").replace("\r", " "), body
 

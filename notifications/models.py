@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -38,6 +39,10 @@ class Notification(models.Model):
         _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
     )
     title = models.CharField(pgettext_lazy("a heading, not a job title", "title"), max_length=200)
+    # The title in each language of the hub ({"en": …, "hi": …}) when the sender gave it so:
+    # each reader sees it in their own language, whoever caused it and in which.
+    titles = models.JSONField(_("titles"), blank=True, default=dict)
+    texts = models.JSONField(_("texts"), blank=True, default=dict)  # the same, for ``text``
     text = models.CharField(_("text"), max_length=500, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
@@ -67,8 +72,19 @@ class Notification(models.Model):
     def is_urgent(self) -> bool:
         return self.urgency == Urgency.URGENT
 
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (as stored when it was given in one only)."""
+        return self.titles.get(translation.get_language() or "", "") or self.title
+
+    @property
+    def display_text(self) -> str:
+        return self.texts.get(translation.get_language() or "", "") or self.text
+
     def payload(self) -> dict[str, object]:
         """The only fields that ever travel through the channel layer."""
+        # ``title`` is the one in the recipient's preferred language, which the language
+        # switch keeps equal to the page's (ftu.views.set_language).
         return {
             "id": self.id,
             "kind": self.kind,

@@ -16,11 +16,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ftu import metrics
+from ftu.languages import in_every_language
 from notifications import fanout
 from notifications.kinds import get_kind
 from notifications.models import Notification, Urgency
@@ -53,22 +54,20 @@ def translated(message: str | Promise, /, **params: Any) -> Callable[[], str]:
     return render
 
 
-class _PerLanguage:
-    """Render a :data:`Text` once per language, in that language."""
+def _every_language(value: Text, limit: int) -> dict[str, str]:
+    """``{language: text}`` for a lazy or built text; nothing for a plain string."""
+    if isinstance(value, str):
+        return {}
+    build = value if callable(value) else (lambda: str(value))
+    return {code: text[:limit] for code, text in in_every_language(build).items()}
 
-    def __init__(self, value: Text) -> None:
-        self.value = value
-        self.rendered: dict[str, str] = {}
 
-    def __call__(self, person: Any) -> str:
-        if isinstance(self.value, str):
-            return self.value
-        language = getattr(person, "preferred_language", "") or settings.LANGUAGE_CODE
-        if language not in self.rendered:
-            with translation.override(language):
-                value = self.value() if callable(self.value) else self.value
-                self.rendered[language] = str(value)
-        return self.rendered[language]
+def _for(person: Any, languages: dict[str, str], plain: Text) -> str:
+    """The text in the person's preferred language (the hub's default if not one of ours)."""
+    if not languages:
+        return str(plain)
+    preferred = getattr(person, "preferred_language", "")
+    return languages.get(preferred) or languages[settings.LANGUAGE_CODE]
 
 
 def notify(
@@ -83,13 +82,24 @@ def notify(
 ) -> list[Notification]:
     """Store one notification per recipient (the actor and inactive people left out).
 
+    ``title`` (and ``text``) may be a lazy string or a function that builds it with
+    ``gettext`` (see :func:`translated`): it is then built in every language of the hub and
+    stored so; each row's ``title`` is the one in the recipient's preferred language (live
+    toast, e-mail, SMS) and the inbox shows the one in the reader's current language.
+
     Must be called inside the transaction of the change it reports; the push to open
     browsers happens only after that transaction commits, and never if it rolls back.
-    Pass ``title``/``text`` as a function (``lambda: _("…") % {…}``) or a lazy string so
-    each person reads it in their own language, whatever the actor's.
     """
+    titles = _every_language(title, 200)
+    texts = _every_language(text, 500)
     spec = get_kind(kind)
-    title_for, text_for = _PerLanguage(title), _PerLanguage(text)
+
+    def title_for(person: Any) -> str:
+        return _for(person, titles, title)
+
+    def text_for(person: Any) -> str:
+        return _for(person, texts, text)
+
     level = urgency or (Urgency.URGENT if spec.urgent else Urgency.NORMAL)
     seen: set[int] = set()
     rows = []
@@ -105,6 +115,8 @@ def notify(
                 kind=kind,
                 urgency=level,
                 title=title_for(person)[:200],
+                titles=titles,
+                texts=texts,
                 text=text_for(person)[:500],
                 url=url,
             )

@@ -19,10 +19,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from agencies.models import Membership, User
 from ftu import audit, clocks
+from ftu.languages import in_every_language
 from ftu.models import Clock
 from ftu.policy import Cap, can, is_convenor
 from ftu.roles import OrgKind, Role
@@ -114,7 +115,7 @@ def case_close(*, actor: User, case: ChildCase, reason: str, note: str = "") -> 
                     "Referrals still open (to %(orgs)s): withdraw, complete or have them "
                     "answered before closing the case."
                 )
-                % {"orgs": ", ".join(sorted({r.to_org.name for r in open_refs}))}
+                % {"orgs": ", ".join(sorted({r.to_org.display_name for r in open_refs}))}
             )
         now = timezone.now()
         case.closed_at = now
@@ -138,7 +139,14 @@ def case_close(*, actor: User, case: ChildCase, reason: str, note: str = "") -> 
         for clock in clocks.clocks_for(case):
             if clock.state == Clock.State.RUNNING:
                 clocks.clock_not_applicable(obj=case, rule=clock.rule, reason=why, actor=actor)
-        _timeline(case, CaseEvent.Kind.CLOSED, why, actor=actor, org=org)
+        _timeline(
+            case,
+            CaseEvent.Kind.CLOSED,
+            gettext_noop("Case closed: %(reason)s"),
+            params={"reason": in_every_language(lambda: ClosureReason(reason).label)},
+            actor=actor,
+            org=org,
+        )
         _notify_holders(
             case,
             "case.closed",
@@ -169,7 +177,9 @@ def case_reopen(*, actor: User, case: ChildCase, reason: str) -> ChildCase:
         )
         org = _acting_org(actor, case)
         audit.record(actor=actor, action="case.reopen", obj=case, organisation=org, reason=reason)
-        _timeline(case, CaseEvent.Kind.REOPENED, _("Case reopened"), actor=actor, org=org)
+        _timeline(
+            case, CaseEvent.Kind.REOPENED, gettext_noop("Case reopened"), actor=actor, org=org
+        )
         _notify_holders(
             case,
             "case.reopened",
@@ -217,12 +227,18 @@ def case_legal_hold(*, actor: User, case: ChildCase, hold: bool, reason: str) ->
             organisation=org,
             reason=reason,
         )
-        summary = _("Legal hold set") if hold else _("Legal hold cleared")
-        _timeline(case, CaseEvent.Kind.LEGAL_HOLD, summary, actor=actor, org=org)
+        message = gettext_noop("Legal hold set") if hold else gettext_noop("Legal hold cleared")
+        _timeline(case, CaseEvent.Kind.LEGAL_HOLD, message, actor=actor, org=org)
     return case
 
 
-def _timeline(case: ChildCase, kind: str, summary: str, *, actor: Any, org: Any) -> None:
-    CaseEvent.objects.create(
-        case=case, kind=kind, summary=summary[:300], actor=actor, organisation=org
-    )
+def _timeline(
+    case: ChildCase,
+    kind: str,
+    message: str,
+    *,
+    actor: Any,
+    org: Any,
+    params: dict[str, Any] | None = None,
+) -> None:
+    CaseEvent.record(case, kind, message, params=params, actor=actor, organisation=org)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ftu.crypto import EncryptedCharField, EncryptedTextField
@@ -513,6 +513,17 @@ class Referral(models.Model):
             and self.response_due_at <= (now or timezone.now())
         )
 
+    @property
+    def urgency_badge(self) -> Any:
+        """The urgency in one word, for a badge (the choice's label explains the delay)."""
+        return URGENCY_BADGES.get(self.urgency, self.get_urgency_display())
+
+
+URGENCY_BADGES = {
+    Urgency.EMERGENCY: _("Emergency"),
+    Urgency.URGENT: _("Urgent"),
+}
+
 
 class CaseEvent(models.Model):
     """The timeline of a case (and its referrals), shown to holders.  Safe text only."""
@@ -537,7 +548,12 @@ class CaseEvent(models.Model):
         Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What the timeline says, in the language of whoever caused the event (kept as written).
     summary = models.CharField(max_length=300)
+    # The same, as the untranslated message and its values: each reader sees the event in
+    # their own language.  A value is text as typed, or a {language: text} dict of names.
+    message = models.CharField(max_length=200, blank=True, default="")
+    params = models.JSONField(blank=True, default=dict)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -555,6 +571,45 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+    @classmethod
+    def record(
+        cls,
+        case: ChildCase,
+        kind: str,
+        message: str,
+        *,
+        params: dict[str, Any] | None = None,
+        note: str = "",
+        **fields: Any,
+    ) -> CaseEvent:
+        """Add an event; ``message`` is an untranslated msgid (``gettext_noop``)."""
+        params = dict(params or {})
+        if note:
+            params["note"] = note
+        event = cls(case=case, kind=kind, message=message, params=params, **fields)
+        event.summary = event.text[:300]
+        event.save()
+        return event
+
+    @property
+    def text(self) -> str:
+        """The event in the reader's language (events stored before messages: as written)."""
+        if not self.message:
+            return self.summary
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        values = {
+            key: (value.get(language) or value.get("en", "")) if isinstance(value, dict) else value
+            for key, value in self.params.items()
+            if key != "note"
+        }
+        try:
+            text = translation.gettext(self.message)
+            text = text % values if values else text
+        except (KeyError, ValueError, TypeError):
+            return self.summary or self.message
+        note = self.params.get("note")
+        return f"{text} ({note})" if note else text
 
 
 class Milestone(models.TextChoices):

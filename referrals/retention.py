@@ -19,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ftu import audit
 from ftu.scheduling import register_tick
@@ -103,8 +103,8 @@ def erase_case_identity(*, case_id: int, cutoff: datetime.datetime, now: datetim
             fields=list(ERASED_FIELDS),
             reason=f"closed {case.closed_at:%Y-%m-%d}, retention {retention_days()} days",
         )
-        CaseEvent.objects.create(
-            case=case, kind=CaseEvent.Kind.ERASED, summary=_("Identity erased (retention)"), at=now
+        CaseEvent.record(
+            case, CaseEvent.Kind.ERASED, gettext_noop("Identity erased (retention)"), at=now
         )
     return True
 

@@ -17,11 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from agencies.models import Membership, Organisation, User
 from ftu import audit, clocks
 from ftu.crypto import blind_index
+from ftu.languages import in_every_language
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
 from notifications.services import Text, notify, translated
@@ -63,22 +64,31 @@ def _allocate_code(year: int) -> str:
 def _event(
     case: ChildCase,
     kind: str,
-    summary: str,
+    message: str,
     *,
+    params: dict[str, Any] | None = None,
+    note: str = "",
     actor: Any = None,
     org: Any = None,
     referral: Referral | None = None,
     at: datetime.datetime | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
+    """A timeline entry; ``message`` is untranslated, each reader sees it in their language."""
+    return CaseEvent.record(
+        case,
+        kind,
+        message,
+        params=params,
+        note=note,
         referral=referral,
-        kind=kind,
-        summary=summary[:300],
         actor=actor,
         organisation=org,
         at=at or timezone.now(),
     )
+
+
+def _org_name(org: Organisation) -> dict[str, str]:
+    return in_every_language(lambda: org.display_name)
 
 
 def _require(user: Any, cap: Cap) -> None:
@@ -152,7 +162,13 @@ def case_create(*, actor: User, organisation: Organisation, data: dict[str, Any]
         audit.record(
             actor=actor, action="case.create", obj=case, organisation=organisation, fields=filled
         )
-        _event(case, CaseEvent.Kind.CREATED, _("Case recorded"), actor=actor, org=organisation)
+        _event(
+            case,
+            CaseEvent.Kind.CREATED,
+            gettext_noop("Case recorded"),
+            actor=actor,
+            org=organisation,
+        )
         _start_first_clocks(case, actor)
         duplicates = list(
             ChildCase.objects.held_by(actor)
@@ -220,10 +236,15 @@ def child_case_open_from_rescue(
         case.save()
         Caseworker.objects.create(case=case, user=actor, organisation=unit, added_by=actor)
         audit.record(actor=actor, action="case.create_from_rescue", obj=case, organisation=unit)
-        summary = _("Case recorded from a rescue")
-        if note:
-            summary = f"{summary} ({note})"
-        _event(case, CaseEvent.Kind.CREATED, summary, actor=actor, org=unit, at=rescued_at)
+        _event(
+            case,
+            CaseEvent.Kind.CREATED,
+            gettext_noop("Case recorded from a rescue"),
+            note=note,
+            actor=actor,
+            org=unit,
+            at=rescued_at,
+        )
         _start_first_clocks(case, actor)
         referral = None
         if cwc is not None:
@@ -271,7 +292,9 @@ def case_identity_record(*, actor: User, case: ChildCase, data: dict[str, Any]) 
         audit.record(
             actor=actor, action="case.identity_record", obj=case, organisation=org, fields=filled
         )
-        _event(case, CaseEvent.Kind.CREATED, _("Identity recorded"), actor=actor, org=org)
+        _event(
+            case, CaseEvent.Kind.CREATED, gettext_noop("Identity recorded"), actor=actor, org=org
+        )
         return list(
             ChildCase.objects.held_by(actor)
             .filter(duplicate_index=case.duplicate_index)
@@ -338,7 +361,7 @@ def case_reveal(*, actor: User, case: ChildCase, reason: str) -> dict[str, Any]:
             fields=list(ChildCase.PROTECTED_FIELDS),
             reason=reason,
         )
-        _event(case, CaseEvent.Kind.REVEALED, _("Identity viewed"), actor=actor, org=org)
+        _event(case, CaseEvent.Kind.REVEALED, gettext_noop("Identity viewed"), actor=actor, org=org)
         fresh = ChildCase.objects.get(pk=case.pk)
     if fresh.identity_erased_at is not None:
         return {}
@@ -378,7 +401,12 @@ def case_determine_age(
             fields=["determined_age", "age_method"],
         )
         _event(
-            case, CaseEvent.Kind.AGE_DETERMINED, _("Age determined"), actor=actor, org=org, at=at
+            case,
+            CaseEvent.Kind.AGE_DETERMINED,
+            gettext_noop("Age determined"),
+            actor=actor,
+            org=org,
+            at=at,
         )
         clocks.clock_meet(obj=case, rule=clock_rules.AGE_DETERMINATION, at=at, actor=actor)
     return case
@@ -396,9 +424,17 @@ def case_milestone_record(
     with transaction.atomic():
         _require_holder(actor, case)
         org = acting_org(actor, case)
-        label = str(Milestone(milestone).label)
+        label = in_every_language(lambda: Milestone(milestone).label)
         audit.record(actor=actor, action=f"case.milestone.{milestone}", obj=case, organisation=org)
-        _event(case, CaseEvent.Kind.MILESTONE, label, actor=actor, org=org, at=at)
+        _event(
+            case,
+            CaseEvent.Kind.MILESTONE,
+            "%(event)s",
+            params={"event": label},
+            actor=actor,
+            org=org,
+            at=at,
+        )
         clocks.clock_meet(obj=case, rule=clock_rules.MILESTONE_RULES[milestone], at=at, actor=actor)
 
 
@@ -413,7 +449,8 @@ def case_clock_not_applicable(*, actor: User, case: ChildCase, rule: str, reason
         _event(
             case,
             CaseEvent.Kind.CLOCK_NA,
-            _("%(rule)s: not applicable") % {"rule": clocks.get_rule(rule).label},
+            gettext_noop("%(rule)s: not applicable"),
+            params={"rule": in_every_language(lambda: clocks.get_rule(rule).label)},
             actor=actor,
             org=org,
         )
@@ -477,7 +514,7 @@ def cwc_production_record(
         _event(
             case,
             CaseEvent.Kind.PRODUCTION,
-            _("Produced before the CWC"),
+            gettext_noop("Produced before the CWC"),
             actor=actor,
             org=org,
             at=produced_at,
@@ -545,7 +582,8 @@ def referral_create(
             _event(
                 case,
                 CaseEvent.Kind.REFERRAL,
-                _("Referral to %(org)s drafted") % {"org": to_org.name},
+                gettext_noop("Referral to %(org)s drafted"),
+                params={"org": _org_name(to_org)},
                 actor=actor,
                 org=from_org,
                 referral=referral,
@@ -574,7 +612,8 @@ def _send(actor: User, referral: Referral) -> None:
     _event(
         referral.case,
         CaseEvent.Kind.REFERRAL,
-        _("Referral sent to %(org)s") % {"org": referral.to_org.name},
+        gettext_noop("Referral sent to %(org)s"),
+        params={"org": _org_name(referral.to_org)},
         actor=actor,
         org=referral.from_org,
         referral=referral,
@@ -636,7 +675,8 @@ def referral_withdraw(*, actor: User, referral: Referral) -> Referral:
         _event(
             referral.case,
             CaseEvent.Kind.REFERRAL,
-            _("Referral to %(org)s withdrawn") % {"org": referral.to_org.name},
+            gettext_noop("Referral to %(org)s withdrawn"),
+            params={"org": _org_name(referral.to_org)},
             actor=actor,
             org=referral.from_org,
             referral=referral,
@@ -694,7 +734,8 @@ def referral_accept(*, actor: User, referral: Referral, caseworker: User) -> Ref
         _event(
             case,
             CaseEvent.Kind.REFERRAL,
-            _("Referral accepted by %(org)s") % {"org": referral.to_org.name},
+            gettext_noop("Referral accepted by %(org)s"),
+            params={"org": _org_name(referral.to_org)},
             actor=actor,
             org=referral.to_org,
             referral=referral,
@@ -761,7 +802,8 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
         _event(
             referral.case,
             CaseEvent.Kind.REFERRAL,
-            _("Referral declined by %(org)s") % {"org": referral.to_org.name},
+            gettext_noop("Referral declined by %(org)s"),
+            params={"org": _org_name(referral.to_org)},
             actor=actor,
             org=referral.to_org,
             referral=referral,
@@ -806,7 +848,8 @@ def referral_complete(*, actor: User, referral: Referral) -> Referral:
         _event(
             referral.case,
             CaseEvent.Kind.REFERRAL,
-            _("Referral to %(org)s completed") % {"org": referral.to_org.name},
+            gettext_noop("Referral to %(org)s completed"),
+            params={"org": _org_name(referral.to_org)},
             actor=actor,
             referral=referral,
         )
@@ -826,7 +869,8 @@ def referral_deadline_missed(*, referral: Referral) -> None:
     _event(
         referral.case,
         CaseEvent.Kind.REFERRAL,
-        _("No answer from %(org)s in time: refer again") % {"org": referral.to_org.name},
+        gettext_noop("No answer from %(org)s in time: refer again"),
+        params={"org": _org_name(referral.to_org)},
         referral=referral,
     )
 
@@ -889,7 +933,8 @@ def lead_record(
         _event(
             case,
             CaseEvent.Kind.LEAD,
-            _("Lead shared with %(org)s") % {"org": police_org.name},
+            gettext_noop("Lead shared with %(org)s"),
+            params={"org": _org_name(police_org)},
             actor=actor,
             org=org,
         )
