@@ -340,6 +340,10 @@ def test_page_is_accessible_on_a_phone(
         shots(page, f"{spec.id}-{lang}")
 
         results = _axe().run(page)
+        # Every finding, minor ones included, is kept next to the screenshot.
+        (shots.dir / "axe.json").write_text(
+            json.dumps(results.response["violations"], indent=1, ensure_ascii=False)
+        )
         serious = [
             v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
         ]
@@ -349,5 +353,54 @@ def test_page_is_accessible_on_a_phone(
         )
         small = page.evaluate(SMALL_TARGETS_JS)
         assert not small, f"targets under 24×24 px on {spec.path} ({lang}):\n" + "\n".join(small)
+    finally:
+        page.close()
+
+
+# The element that has keyboard focus, and whether a focus indicator is drawn around it.
+FOCUSED_JS = """
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  const ring = style.boxShadow !== 'none';
+  const name = (el.textContent || el.getAttribute('aria-label') || el.name || el.id || '');
+  return {
+    what: `<${el.tagName.toLowerCase()}> "${name.trim().slice(0, 40)}"`,
+    indicated: outline || ring,
+  };
+}
+"""
+
+FOCUS_PAGES = [
+    Page("login", ANON, "/accounts/login/"),
+    Page("home", "ahtu_officer", "/"),
+    Page("case", "ahtu_officer", "/cases/{case}/"),
+    Page("case-new", "ahtu_officer", "/cases/new/"),
+    Page("meeting", "convenor", "/meetings/{meeting}/"),
+]
+
+
+@pytest.mark.parametrize("spec", FOCUS_PAGES, ids=[p.id for p in FOCUS_PAGES])
+def test_keyboard_focus_is_always_visible(
+    spec: Page, contexts: Any, demo_objects: dict[str, Any]
+) -> None:
+    """Tabbing through a page, every element that takes focus shows it (WCAG 2.4.7)."""
+    page = contexts(spec.persona, "en").new_page()
+    try:
+        page.goto(spec.path.format(**demo_objects))
+        page.wait_for_load_state("networkidle")
+        reached, hidden = [], []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUSED_JS)
+            if focused is None:
+                continue
+            reached.append(focused["what"])
+            if not focused["indicated"]:
+                hidden.append(focused["what"])
+        assert len(reached) >= 5, f"the keyboard reached almost nothing: {reached}"
+        assert not hidden, f"focus not visible on {spec.path}: {hidden}"
     finally:
         page.close()
