@@ -66,6 +66,7 @@ PAGES: list[Page] = [
     Page("referral-inbox", "ngo_coordinator", "/cases/referrals/inbox/"),
     Page("referral-outbox", "ahtu_officer", "/cases/referrals/sent/"),
     Page("referral", "ngo_coordinator", "/cases/referrals/{referral}/"),
+    Page("case-refer", "ahtu_officer", "/cases/{case}/refer/"),
     Page("deadlines", "ahtu_officer", "/cases/deadlines/"),
     Page("leads", "ahtu_officer", "/cases/leads/"),
     # Raids and prosecutions
@@ -74,10 +75,15 @@ PAGES: list[Page] = [
     Page("raid-new", "ahtu_officer", "/raids/new/"),
     Page("prosecutions", "ahtu_officer", "/raids/cases/"),
     Page("prosecution", "ahtu_officer", "/raids/cases/{prosecution}/"),
+    Page("prosecution-new", "ahtu_officer", "/raids/cases/new/"),
+    Page("raid-outcome", "ahtu_officer", "/raids/{raid}/outcome/"),
     # Meetings
     Page("meeting-list", "convenor", "/meetings/"),
     Page("meeting", "convenor", "/meetings/{meeting}/"),
     Page("meeting-new", "convenor", "/meetings/new/"),
+    Page("meeting-attendance", "convenor", "/meetings/{meeting}/attendance/"),
+    Page("meeting-summary", "convenor", "/meetings/{meeting}/summary/"),
+    Page("agenda-item-new", "convenor", "/meetings/{next_meeting}/agenda/new/"),
     Page("minutes", "convenor", "/meetings/minutes/{minutes}/"),
     Page("minutes-reviewer", "mp_reviewer", "/meetings/minutes/{minutes}/"),
     Page("action-items", "convenor", "/meetings/actions/"),
@@ -91,6 +97,8 @@ PAGES: list[Page] = [
     Page("dashboard", "convenor", "/dashboard/"),
     Page("people", "ngo_coordinator", "/partners/people/"),
     Page("invite", "ngo_coordinator", "/partners/people/invite/"),
+    Page("organisation-new", "convenor", "/partners/new/"),
+    Page("organisation-edit", "convenor", "/partners/{organisation}/edit/"),
     Page("audit-log", "convenor", "/audit/"),
     Page("delivery-failures", "convenor", "/notifications/outbox"),
     # Errors
@@ -110,7 +118,7 @@ import json
 from agencies.models import Organisation
 from agencies.models_actions import ActionPost
 from agencies.services import invitations
-from meetings.demo import PAST_TITLE
+from meetings.demo import NEXT_TITLE, PAST_TITLE
 from meetings.models import ActionItem, Meeting, Minutes
 from raids.models import ProsecutionCase, Raid
 from referrals.models import ChildCase, Referral
@@ -134,6 +142,7 @@ print(json.dumps({
     "raid": Raid.objects.get(codename="NEELGAI").pk,
     "prosecution": ProsecutionCase.objects.earliest("pk").pk,
     "meeting": meeting.pk,
+    "next_meeting": Meeting.objects.get(title=NEXT_TITLE).pk,
     "minutes": Minutes.objects.filter(meeting=meeting).latest("pk").pk,
     "action_item": ActionItem.objects.filter(text__startswith="Arrange").get().pk,
     "action_post": ActionPost.objects.earliest("pk").pk,
@@ -404,3 +413,40 @@ def test_keyboard_focus_is_always_visible(
         assert not hidden, f"focus not visible on {spec.path}: {hidden}"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_live_notification_toast_is_announced_and_accessible(
+    lang: str, contexts: Any, shots: Shots
+) -> None:
+    """A notification that arrives while a page is open: a toast in a live region that axe
+    finds nothing serious in, with a labelled dismiss button big enough to tap."""
+    context = contexts("shelter_staff", lang)
+    watching = context.new_page()
+    sender = context.new_page()
+    try:
+        watching.goto("/")
+        watching.wait_for_load_state("networkidle")
+        assert watching.locator("#toasts").get_attribute("aria-live") == "polite"
+        sender.goto("/notifications/preferences")
+        sender.locator("form[action$='/preferences/test'] button[type=submit]").click()
+        sender.wait_for_load_state("networkidle")
+
+        toast = watching.locator("#toasts .toast").first
+        toast.wait_for(state="visible", timeout=40_000)  # the socket, or else the 30 s poll
+        shots(watching, f"toast-{lang}")
+        results = _axe().run(watching)
+        serious = [
+            v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
+        ]
+        assert not serious, f"axe with a toast ({lang}):\n{_describe(serious)}"
+        close = toast.locator("button.toast-close")
+        assert close.get_attribute("aria-label")
+        box = close.bounding_box()
+        assert box is not None and box["width"] >= 24 and box["height"] >= 24
+        assert no_horizontal_scroll(watching)
+        close.click()
+        assert watching.locator("#toasts .toast").count() == 0
+    finally:
+        watching.close()
+        sender.close()
