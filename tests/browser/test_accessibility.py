@@ -307,6 +307,35 @@ OVERFLOW_JS = """
 """
 
 
+# Interface words (page titles, column heads, field labels, buttons, menu entries) with Latin
+# letters and no Devanagari: on a Hindi page these are strings that missed translation.
+# What names data is left out: row heads, section titles (agenda items…), the labels of check
+# boxes and of per-object fields (a person's attendance), and words all languages share.
+ENGLISH_CHROME_JS = """
+() => {
+  const same = new Set(['FTU', 'Hub', 'IST', 'CSV', 'PDF', 'SMS', 'ics', 'TOTP', 'ID']);
+  const found = [];
+  for (const el of document.querySelectorAll(
+      'main h1, main th[scope=col], main button, main summary, main label, nav a')) {
+    if (el.tagName === 'LABEL') {
+      const control = el.control;
+      if (control && (control.type === 'checkbox' || control.type === 'radio')) continue;
+      if (/\\d/.test(el.htmlFor)) continue;
+    }
+    if (el.closest('[lang]:not(html)') || el.closest('td') || el.closest('.visually-hidden')) {
+      continue;
+    }
+    const text = el.innerText.trim();
+    if (!text || /[\\u0900-\\u097F]/u.test(text) || !/[A-Za-z]/.test(text)) continue;
+    const words = text.replace(/[^A-Za-z ]+/g, ' ').trim().split(/\\s+/);
+    if (words.every((w) => same.has(w))) continue;
+    found.push(`<${el.tagName.toLowerCase()}> ${text.slice(0, 60)}`);
+  }
+  return found;
+}
+"""
+
+
 def _axe() -> Any:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -360,6 +389,11 @@ def test_page_is_accessible_on_a_phone(
         assert no_horizontal_scroll(page), (
             f"{spec.path} ({lang}) scrolls sideways at 360 px: {page.evaluate(OVERFLOW_JS)}"
         )
+        if lang == "hi":
+            english = page.evaluate(ENGLISH_CHROME_JS)
+            assert not english, f"untranslated interface words on {spec.path}:\n" + "\n".join(
+                english
+            )
         small = page.evaluate(SMALL_TARGETS_JS)
         assert not small, f"targets under 24×24 px on {spec.path} ({lang}):\n" + "\n".join(small)
     finally:
