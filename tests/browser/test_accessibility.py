@@ -4,10 +4,16 @@ For each page a person who may see it opens it in a 360×640 Chromium context; t
 answer as expected, carry the right ``lang``, have no axe-core violation of impact
 *serious* or *critical*, not scroll sideways, and offer interactive targets of at least
 24×24 CSS px (WCAG 2.2, 2.5.8 Target Size (Minimum), with its exceptions for targets inline
-in a sentence and for small targets that are far enough from the others).
+in a sentence and for small targets that are far enough from the others).  In Hindi, no
+interface word (title, column head, label, button, menu entry) may be left in English.
 
-The objects (a case, a raid, a meeting…) come from the seeded demo.  One logged-in context
-per person and language is shared by the module's tests.
+Also: keyboard focus is visible on every control a Tab reaches, and a notification that
+arrives while a page is open shows as an accessible toast in a live region.
+
+The objects (a case, a raid, a meeting…) come from the seeded demo; the invitation page
+needs a pending invitation, which the module makes.  One logged-in context per person and
+language is shared by the module's tests.  Each page's screenshot and every axe finding
+(minor ones included, as ``axe.json``) are kept under ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
