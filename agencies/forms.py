@@ -19,6 +19,8 @@ class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["organisation", "email", "full_name", "role", "title"]
+        # The model's foreign key has no verbose name: its label would stay in English.
+        labels = {"organisation": _("Organisation")}
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,18 @@ from agencies.models import Organisation, User
 from ftu.models import AuditEvent
 
 
+class LabelledDateRangeWidget(django_filters.widgets.DateRangeWidget):
+    """The two dates of a range, each with its own accessible name (one <label> names one)."""
+
+    names = (_("From"), _("To"))
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> Any:
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(context["widget"]["subwidgets"], self.names, strict=True):
+            subwidget["attrs"]["aria-label"] = str(label)
+        return context
+
+
 class AuditFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(
         queryset=User.objects.order_by("full_name", "email"), label=_("Person")
@@ -30,7 +42,7 @@ class AuditFilter(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(choices=AuditEvent.Outcome.choices, label=_("Outcome"))
     created = django_filters.DateFromToRangeFilter(
         label=_("Date (from – to)"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=LabelledDateRangeWidget(attrs={"type": "date"}),
     )
 
     class Meta:
