@@ -58,6 +58,24 @@ DETAIL = re.compile(
 # Never followed: they change state or are not pages.
 SKIP = re.compile(r"(logout|/i18n/|\.csv$|\.ics$|/pdf/$|/admin/|/accounts/)")
 GZIP_LEVEL = 1
+# The hub's own settings, served as production serves it.  Production (FTU_ENV=production)
+# needs PostgreSQL, Redis and real secrets, which the page weight does not depend on; what it
+# does depend on is taken from production: DEBUG off, static files collected by
+# CompressedManifestStaticFilesStorage (hashed names, .gz and .br beside each file) and served
+# by WhiteNoise, which answers with the compressed variant the browser accepts.
+SETTINGS = """
+import os
+from pathlib import Path
+
+from ftu.settings import *  # noqa: F403
+
+DEBUG = False
+STATIC_ROOT = Path(os.environ["FTU_BENCH_STATIC_ROOT"])
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+"""
 
 
 def _free_port() -> int:
@@ -77,12 +95,13 @@ def production_like_hub() -> Iterator[str]:
             for k, v in os.environ.items()
             if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "FTU_ENV"}
         }
+        (Path(tmp) / "page_weight_settings.py").write_text(SETTINGS)
         env.update(
             {
                 "FTU_DATA_DIR": str(data),
                 "FTU_BENCH_STATIC_ROOT": str(static),
                 "DJANGO_SETTINGS_MODULE": "page_weight_settings",
-                "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+                "PYTHONPATH": os.pathsep.join([tmp, str(ROOT)]),
                 "DEBUG": "0",
                 "EMAIL_URL": "dummymail://",
                 "LOG_LEVEL": "WARNING",
@@ -122,7 +141,9 @@ def production_like_hub() -> Iterator[str]:
                 except OSError:
                     pass
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the hub did not start")
+                    log.flush()
+                    tail = (Path(tmp) / "server.log").read_text()[-3000:]
+                    raise RuntimeError(f"the hub did not start:\n{tail}")
                 time.sleep(0.2)
             yield url
         finally:
@@ -142,6 +163,7 @@ class Load:
     body: int = 0  # compressed bytes of the bodies
     headers: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    encodings: set[str] = field(default_factory=set)
 
 
 def _kind(content_type: str, url: str) -> str:
@@ -158,9 +180,23 @@ def _kind(content_type: str, url: str) -> str:
     return "other"
 
 
-def measure(browser: Any, base: str, cookies: list[dict[str, Any]], who: str, path: str) -> Load:
+# deploy/nginx serves the collected .gz files (gzip_static) and has no brotli module: by default
+# the browser is told to accept what that deployment sends.  --brotli lets it accept br too.
+ACCEPT_ENCODING = {"Accept-Encoding": "gzip, deflate"}
+
+
+def measure(
+    browser: Any,
+    base: str,
+    cookies: list[dict[str, Any]],
+    who: str,
+    path: str,
+    headers: dict[str, str],
+) -> Load:
     """Load ``path`` once in a fresh context (empty cache) and sum what crossed the wire."""
-    context = browser.new_context(base_url=base, viewport=PHONE, is_mobile=True)
+    context = browser.new_context(
+        base_url=base, viewport=PHONE, is_mobile=True, extra_http_headers=headers
+    )
     context.add_cookies(cookies)
     page = context.new_page()
     load = Load(who, path)
@@ -173,9 +209,11 @@ def measure(browser: Any, base: str, cookies: list[dict[str, Any]], who: str, pa
         if response is None:
             continue
         sizes = request.sizes()
-        headers = response.all_headers()
-        kind = _kind(headers.get("content-type", ""), request.url)
-        if headers.get("content-encoding"):
+        response_headers = response.all_headers()
+        kind = _kind(response_headers.get("content-type", ""), request.url)
+        encoding = response_headers.get("content-encoding", "")
+        load.encodings.add(f"{kind}:{encoding or 'identity'}")
+        if encoding:
             body = sizes["responseBodySize"]
         elif kind in {"html", "css", "js"}:
             # Sent uncompressed by the app: count it as nginx's gzip would send it.
@@ -214,7 +252,7 @@ def links(page: Any, within: str = "body") -> list[str]:
     return [h.split("#")[0] for h in hrefs if h and h.startswith("/")]
 
 
-def crawl(browser: Any, base: str, who: str, lang: str) -> list[Load]:
+def crawl(browser: Any, base: str, who: str, lang: str, headers: dict[str, str]) -> list[Load]:
     """The person's menu pages and the first object page of each kind reached from them."""
     page, cookies = log_in(browser, base, who, lang)
     menu = [h for h in links(page, "#main-menu") if not SKIP.search(h)]
@@ -226,7 +264,7 @@ def crawl(browser: Any, base: str, who: str, lang: str) -> list[Load]:
             if DETAIL.match(href) and not SKIP.search(href):
                 details.setdefault(re.sub(r"\d+", "<id>", href), href)
     page.context.close()
-    return [measure(browser, base, cookies, who, p) for p in [*menu, *details.values()]]
+    return [measure(browser, base, cookies, who, p, headers) for p in [*menu, *details.values()]]
 
 
 def main() -> int:
@@ -234,7 +272,9 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=100.0, help="KB per page (exclusive)")
     parser.add_argument("--lang", default="en", choices=["en", "hi"])
     parser.add_argument("--people", nargs="*", default=PERSONAS)
+    parser.add_argument("--brotli", action="store_true", help="let the browser accept br too")
     args = parser.parse_args()
+    headers = {} if args.brotli else ACCEPT_ENCODING
     if not Path(CHROMIUM).exists():
         print(f"needs Debian's chromium ({CHROMIUM})", file=sys.stderr)
         return 2
@@ -247,10 +287,13 @@ def main() -> int:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         anonymous = browser.new_context(base_url=base, viewport=PHONE)
-        loads.append(measure(browser, base, anonymous.cookies(), "(anonymous)", "/accounts/login/"))
+        anonymous.add_cookies([{"name": "django_language", "value": args.lang, "url": base}])
+        loads.append(
+            measure(browser, base, anonymous.cookies(), "(anonymous)", "/accounts/login/", headers)
+        )
         anonymous.close()
         for who in args.people:
-            loads.extend(crawl(browser, base, who, args.lang))
+            loads.extend(crawl(browser, base, who, args.lang, headers))
         browser.close()
 
     kb = 1024
@@ -274,7 +317,9 @@ def main() -> int:
         )
         if size >= args.limit:
             over.append(load)
-    print(f"\n{len(loads)} page loads; heaviest {worst:.1f} KB; limit < {args.limit:.0f} KB")
+    seen = sorted(set().union(*(load.encodings for load in loads)))
+    print(f"\nContent-Encoding as sent (html counted at gzip -{GZIP_LEVEL}): {', '.join(seen)}")
+    print(f"{len(loads)} page loads; heaviest {worst:.1f} KB; limit < {args.limit:.0f} KB")
     if over:
         print(f"{len(over)} page(s) at or over the limit", file=sys.stderr)
         return 1
