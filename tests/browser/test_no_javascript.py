@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, PHONE, Hub, demo_email
+from tests.browser.conftest import DEMO_PASSWORD, PHONE, Hub, demo_email, no_horizontal_scroll
 
 LANGS = ["en", "hi"]
 
@@ -93,6 +93,7 @@ def test_log_in_and_out_without_javascript(no_js: Any, shots: Any, lang: str) ->
     context = no_js(lang)
     page = _log_in(context, "ahtu_officer", lang, shots)
     shots(page, f"home-{lang}")
+    assert no_horizontal_scroll(page)
     assert page.locator("h1").count() >= 1
     # The menu folds with <details>: it opens with a tap, no script.
     page.locator("#main-menu summary").click()
@@ -159,6 +160,7 @@ def test_accept_a_referral_without_javascript(hub: Hub, no_js: Any, shots: Any, 
     page = _log_in(no_js(lang), "ngo_coordinator", lang)
     page.goto(f"/cases/referrals/{made['referral']}/")
     shots(page, f"referral-{lang}")
+    assert no_horizontal_scroll(page)
     page.select_option("#cw", str(made["counsellor"]))
     page.locator("form[action$='/accept/'] button[type=submit]").click()
     page.wait_for_load_state("load")
@@ -201,6 +203,7 @@ def test_update_a_raid_task_without_javascript(hub: Hub, no_js: Any, shots: Any,
     row = page.locator(f"#task-{made['task']}")
     row.scroll_into_view_if_needed()
     shots(page, f"raid-{lang}")
+    assert no_horizontal_scroll(page)
     row.locator("select[name=to_state]").select_option("blocked")
     row.locator("input[name=reason]").fill("Waiting for the DCPU panel")
     row.locator("button[type=submit]").click()
@@ -267,6 +270,7 @@ def test_comment_on_minutes_without_javascript(hub: Hub, no_js: Any, shots: Any,
     page = _log_in(no_js(lang), "ngo_coordinator", lang)  # the NGO is invited
     page.goto(f"/meetings/minutes/{made['minutes']}/")
     shots(page, f"minutes-{lang}")
+    assert no_horizontal_scroll(page)
     form = page.locator(f"form[action$='/minutes/items/{made['item']}/comment/']")
     comment = f"Add the shelter's waiting list ({lang})."
     form.locator("textarea[name=text]").fill(comment)
