@@ -287,8 +287,9 @@ def main() -> int:
     args = parser.parse_args()
     headers = {} if args.brotli else ACCEPT_ENCODING
     if not Path(CHROMIUM).exists():
-        print(f"needs Debian's chromium ({CHROMIUM})", file=sys.stderr)
-        return 2
+        # As the browser tests do: skipped without chromium, except under CI.
+        print(f"skipped: needs Debian's chromium ({CHROMIUM})", file=sys.stderr)
+        return 2 if os.environ.get("CI") == "true" else 0
     from playwright.sync_api import sync_playwright
 
     loads: list[Load] = []
