@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
+
 from dashboard.selectors import Table
 
 SMALL = 5
@@ -356,6 +358,19 @@ class Cell:
         if isinstance(self.value, float) and not self.value.is_integer():
             return f"{self.value:.1f}{self.unit}"
         return f"{int(self.value)}{self.unit}"
+
+    @property
+    def display(self) -> str:
+        """The figure as a page shows it: Indian digit grouping (12,34,567) in every language.
+
+        ``text`` stays ungrouped for the CSV, which other programs read."""
+        if self.suppressed or self.value is None:
+            return self.text
+        if isinstance(self.value, float) and not self.value.is_integer():
+            shown = number_format(self.value, decimal_pos=1, force_grouping=True)
+        else:
+            shown = number_format(int(self.value), force_grouping=True)
+        return f"{shown}{self.unit}"
 
 
 @dataclass

@@ -29,6 +29,12 @@
   var SEEN_MAX = 500;
 
   var bell, countEl, groups = {}, lastId = 0, unread = 0;
+
+  // Indian digit grouping, as the server renders figures: 1234567 -> "12,34,567".
+  function grouped(n) {
+    var digits = String(n), last = digits.slice(-3), rest = digits.slice(0, -3);
+    return rest ? rest.replace(/\B(?=(\d{2})+(?!\d))/g, ",") + "," + last : last;
+  }
   var seen = {}, seenOrder = [];
   var socket = null, attempts = 0, reconnectTimer = null, pingTimer = null;
   var pollTimer = null, polling = false, stopped = false;
@@ -52,7 +58,7 @@
   function setCount(n) {
     unread = Math.max(0, n);
     if (!countEl) { return; }
-    countEl.textContent = String(unread);
+    countEl.textContent = grouped(unread);
     countEl.classList.toggle("empty", unread === 0);
   }
 
@@ -218,7 +224,8 @@
     bell = document.getElementById("ftu-bell");
     if (!bell) { return; }
     countEl = document.getElementById("ftu-bell-count");
-    setCount(parseInt(countEl ? countEl.textContent : "0", 10) || 0);
+    // The page shows the count with Indian digit grouping (12,34,567).
+    setCount(parseInt((countEl ? countEl.textContent : "0").replace(/,/g, ""), 10) || 0);
     var map = document.getElementById("ftu-notify-groups");
     if (map) {
       try { groups = JSON.parse(map.textContent) || {}; } catch (e) { groups = {}; }

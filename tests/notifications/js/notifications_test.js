@@ -179,3 +179,13 @@ check("polls only when there is no WebSocket at all", () => {
   assert.strictEqual(b.sockets.length, 0);
   assert.strictEqual(b.xhrs[0].url, "/notifications/feed?after=1");
 });
+
+check("keeps the page's Indian digit grouping when the count changes", () => {
+  const b = makeBrowser({ lastId: 7, unread: "12,34,566" });
+  const ws = b.sockets[0];
+  ws.open();
+  ws.message({ type: "notification", notification: n(8) });
+  assert.strictEqual(b.count.textContent, "12,34,567");
+  ws.message({ type: "synced", last_id: 8, unread: 1000 });
+  assert.strictEqual(b.count.textContent, "1,000");
+});
