@@ -482,7 +482,7 @@ def notify_action_posted(*, post: ActionPost, actor: User) -> None:
         kind=KIND_POSTED,
         title=translated(
             _("%(org)s posted an action: %(category)s"),
-            org=post.organisation.name,
+            org=lambda: post.organisation.display_name,
             category=post.get_category_display,
         ),
         url=post.get_absolute_url(),
@@ -502,7 +502,10 @@ def notify_action_commented(*, post: ActionPost, comment: ActionComment, actor: 
     notify(
         recipients=readers,
         kind=KIND_COMMENTED,
-        title=translated(_("New comment on an action of %(org)s"), org=post.organisation.name),
+        title=translated(
+            _("New comment on an action of %(org)s"),
+            org=lambda: post.organisation.display_name,
+        ),
         url=post.get_absolute_url(),
         actor=actor,
     )

@@ -13,6 +13,7 @@ they were computed.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from typing import Any
 
@@ -26,18 +27,38 @@ from django.utils.translation import get_language
 from dashboard import selectors
 from dashboard.suppression import ShownTable, shown_tables
 
+logger = logging.getLogger(__name__)
+
 TTL = 5 * 60
 VERSION_KEY = "dashboard:version"
 WATCHED_APPS = frozenset({"referrals", "raids", "meetings"})
 WATCHED_MODELS = frozenset({("ftu", "clock"), ("agencies", "organisation")})
+# Every service write leaves an audit event, including those that use queryset ``update()``
+# (which sends no ``post_save``): a raid moving, a meeting cancelled, action items published.
+WATCHED_ACTIONS = frozenset(
+    {"case", "referral", "lead", "clock", "raid", "prosecution", "meeting", "minutes", "action"}
+)
+READ_ACTIONS = frozenset({"case.reveal", "raid.target_view"})
 
 
-def _key(period: selectors.Period, *, full: bool) -> str:
-    version = cache.get(VERSION_KEY)
+def _cache(operation: str, *args: Any) -> Any:
+    """``cache.<operation>(*args)``, or None when the cache (Redis) is down: the figures are
+    then computed for each request, and no write anywhere fails because of the dashboard."""
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception:  # noqa: BLE001 - any cache failure: compute without it
+        logger.warning("dashboard cache unavailable (%s); computing without it", operation)
+        return None
+
+
+def _key(period: selectors.Period, *, full: bool) -> str | None:
+    version = _cache("get", VERSION_KEY)
     if version is None:
-        version = uuid.uuid4().hex
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
+        if _cache("add", VERSION_KEY, uuid.uuid4().hex, None) is None:
+            return None  # no cache: nothing to key
+        version = _cache("get", VERSION_KEY)
+        if version is None:
+            return None
     return ":".join(
         (
             "dashboard",
@@ -55,12 +76,13 @@ def figures(
 ) -> tuple[list[ShownTable], datetime.datetime]:
     """The shown tables and when they were computed (aware, UTC)."""
     key = key or _key(period, full=full)
-    cached = cache.get(key)
+    cached = _cache("get", key) if key else None
     if cached is not None:
         return cached
     computed_at = timezone.now()
     result = (shown_tables(selectors.dashboard_tables(period), full=full), computed_at)
-    cache.set(key, result, TTL)
+    if key:
+        _cache("set", key, result, TTL)
     return result
 
 
@@ -72,7 +94,7 @@ def rendered(period: selectors.Period, *, full: bool) -> str:
     kept no longer than the figures it shows.
     """
     key = _key(period, full=full)
-    html = cache.get(f"{key}:html")
+    html = _cache("get", f"{key}:html") if key else None
     if html is None:
         tables, computed_at = figures(period, full=full, key=key)
         html = render_to_string(
@@ -85,14 +107,14 @@ def rendered(period: selectors.Period, *, full: bool) -> str:
             },
         )
         left = TTL - (timezone.now() - computed_at).total_seconds()
-        if left >= 1:
-            cache.set(f"{key}:html", str(html), int(left))
+        if key and left >= 1:
+            _cache("set", f"{key}:html", str(html), int(left))
     return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
 
 
 def invalidate() -> None:
     """A new version: every cached figure is computed again on its next request."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    _cache("set", VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def on_write(sender: Any, **kwargs: Any) -> None:
@@ -100,10 +122,17 @@ def on_write(sender: Any, **kwargs: Any) -> None:
 
     Invalidated at once (the writer's next page shows it) and again after the commit (a
     request that computed the figures from the data before the commit cannot keep them).
+    A cache that is down fails neither (``_cache``), so it never fails the write.
     """
     meta = getattr(sender, "_meta", None)
     if meta is None or kwargs.get("raw"):
         return
-    if meta.app_label in WATCHED_APPS or (meta.app_label, meta.model_name) in WATCHED_MODELS:
+    if (meta.app_label, meta.model_name) == ("ftu", "auditevent"):
+        action = getattr(kwargs.get("instance"), "action", "")
+        if action in READ_ACTIONS or action.split(".", 1)[0] not in WATCHED_ACTIONS:
+            return
+        invalidate()
+        transaction.on_commit(invalidate, robust=True)
+    elif meta.app_label in WATCHED_APPS or (meta.app_label, meta.model_name) in WATCHED_MODELS:
         invalidate()
         transaction.on_commit(invalidate, robust=True)

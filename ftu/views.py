@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -11,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from ftu.access import public, requires
 from ftu.policy import Cap
+
+logger = logging.getLogger(__name__)
 
 
 @requires(Cap.USE_HUB)
@@ -41,7 +45,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
         and language in dict(settings.LANGUAGES)
         and user.preferred_language != language
     ):
+        from django.core.exceptions import ValidationError
+
         from agencies.services.profiles import profile_update
 
-        profile_update(actor=user, data={"preferred_language": language})
+        try:
+            profile_update(actor=user, data={"preferred_language": language})
+        except ValidationError:
+            # Another field of the profile no longer validates: the switch still works for
+            # this browser (the cookie); the profile page will ask them to fix it.
+            logger.warning("language switch not saved on the profile: profile invalid")
     return response

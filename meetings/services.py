@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, User
@@ -99,15 +99,10 @@ def _notify(
     actor: Any,
     urgency: str | None = None,
 ) -> None:
-    """Notify each person in their own language (titles are rendered per language group)."""
-    by_language: dict[str, list[User]] = {}
-    for person in recipients:
-        by_language.setdefault(person.preferred_language or "en", []).append(person)
-    for language, people in by_language.items():
-        with translation.override(language):
-            notify(
-                recipients=people, kind=kind, title=title(), url=url, actor=actor, urgency=urgency
-            )
+    """Notify each person in their own language (``notify`` builds the title in each)."""
+    notify(
+        recipients=list(recipients), kind=kind, title=title, url=url, actor=actor, urgency=urgency
+    )
 
 
 def _send_invitations(meeting: Meeting, people: list[User], *, updated: bool) -> None:

@@ -41,7 +41,7 @@ FANOUT_GROUP = "notifications.fanout"
 # At most this many recipients per layer message (a notify() to more sends several, in order).
 BATCH_MAX = 2000
 # The in-memory layer forgets group members after a day; the hub renews its membership.
-RENEW_SECONDS = 3600.0
+RENEW_SECONDS = 300.0
 
 
 class Socket(Protocol):
@@ -146,15 +146,24 @@ class Hub:
     async def _run(self, layer: Any, channel: str) -> None:
         renew_at = asyncio.get_running_loop().time() + RENEW_SECONDS
         while True:
+            # Wake at least every RENEW_SECONDS, message or not: the in-memory layer forgets
+            # group members after a day, and a quiet day must not end live delivery.
+            timeout = max(renew_at - asyncio.get_running_loop().time(), 0.0)
             try:
-                message = await layer.receive(channel)
+                message = await asyncio.wait_for(layer.receive(channel), timeout)
             except asyncio.CancelledError:
                 raise
+            except TimeoutError:
+                message = None
             except Exception:  # noqa: BLE001 - the layer reconnects; clients replay the gap
                 logger.warning("notification fan-out: receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
-            await self.dispatch(message)
+            if message is not None:
+                try:
+                    await self.dispatch(message)
+                except Exception:  # noqa: BLE001 - one bad message must not end delivery
+                    logger.exception("notification fan-out: a message could not be dispatched")
             now = asyncio.get_running_loop().time()
             if now >= renew_at:
                 renew_at = now + RENEW_SECONDS

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Membership, Organisation, User
 from ftu import audit, clocks
+from ftu.languages import in_every_language
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
 from notifications.services import Text, notify, translated
@@ -499,8 +500,11 @@ def _redact_old_notifications(user: User, raid: Raid) -> None:
     from notifications.models import Notification
 
     prefix = raid.get_absolute_url()
+    generic = gettext_lazy("A raid assignment ended")
+    titles = in_every_language(lambda: generic)
+    language = user.preferred_language if user.preferred_language in titles else "en"
     Notification.objects.filter(recipient=user, url__startswith=prefix).update(
-        title=_("A raid assignment ended"), text="", url="/raids/"
+        title=titles[language], titles=titles, text="", texts={}, url="/raids/"
     )
 
 

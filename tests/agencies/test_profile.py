@@ -89,3 +89,15 @@ def test_the_language_switch_works_before_log_in_and_refuses_unknown_languages(
     response = client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     assert "django_language" not in response.cookies
     assert AuditEvent.objects.count() == before
+
+
+def test_the_language_switch_works_when_the_profile_no_longer_validates(
+    personas: dict[str, Any], login: Any
+) -> None:
+    person = personas["ngo_counsellor"]
+    person.preferred_language = "en"
+    person.save(update_fields=["preferred_language"])
+    User.objects.filter(pk=person.pk).update(full_name="")  # an old row, invalid today
+    response = login(person).post("/i18n/setlang/", {"language": "hi", "next": "/"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "hi"

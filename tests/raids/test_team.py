@@ -132,6 +132,13 @@ def test_removing_a_member_ends_access_at_once(personas, login) -> None:
     last = Notification.objects.filter(recipient=member).order_by("-id").first()
     assert last.title == "A raid assignment ended" and last.kind == "raid.assignment_ended"
     assert not Notification.objects.filter(recipient=member, title__contains="KESTREL").exists()
+    for row in Notification.objects.filter(recipient=member):
+        assert "KESTREL" not in str(row.titles) + str(row.texts) + row.text
+    # Nor in the inbox, in either language (it shows the title in the reader's language).
+    for language in ("en", "hi"):
+        client.cookies["django_language"] = language
+        inbox = client.get(reverse("notifications:inbox")).content.decode()
+        assert "KESTREL" not in inbox.upper(), language
     assert not Notification.objects.filter(
         recipient=member, url__startswith=raid.get_absolute_url()
     ).exists()
