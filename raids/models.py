@@ -155,6 +155,8 @@ class Raid(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     # The open form's key: a resubmitted or retried form replays the raid it opened.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    # A keyed hash of what that form said: the same key with other contents is refused.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = RaidQuerySet.as_manager()
 

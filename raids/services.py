@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Membership, Organisation, User
 from ftu import audit, clocks
+from ftu.crypto import blind_index
 from ftu.languages import in_every_language
 from ftu.policy import Cap, can, grants
 from ftu.roles import OrgKind, Role
@@ -163,10 +164,33 @@ def raid_open(
     )[0]
 
 
-def _opened_with(actor: User, key: uuid.UUID | None) -> Raid | None:
+def _fingerprint(**fields: Any) -> str:
+    """A keyed hash (never the plain values: grounds and target are protected) of a form."""
+    parts = []
+    for name in sorted(fields):
+        value = fields[name]
+        if isinstance(value, datetime.datetime):
+            value = value.astimezone(datetime.UTC).isoformat()
+        elif hasattr(value, "pk"):
+            value = value.pk
+        parts.append(f"{name}={value}")
+    return blind_index(*parts, purpose="raid.open")
+
+
+def _opened_with(actor: User, key: uuid.UUID | None, fingerprint: str) -> Raid | None:
+    """The raid this person's form with this key opened; refused if the form changed since."""
     if key is None:
         return None
-    return Raid.objects.filter(opened_by=actor, idempotency_key=key).first()
+    raid = Raid.objects.filter(opened_by=actor, idempotency_key=key).first()
+    if raid is not None and raid.idempotency_fingerprint != fingerprint:
+        raise ValidationError(
+            _(
+                "This form already opened raid %(codename)s and was changed since. "
+                "To open another raid, start a new form."
+            )
+            % {"codename": raid.codename}
+        )
+    return raid
 
 
 def raid_open_once(
@@ -190,7 +214,17 @@ def raid_open_once(
     """
     if not can(actor, Cap.RAID_OPEN) or not police_units_of(actor).filter(pk=unit.pk).exists():
         raise PermissionDenied
-    existing = _opened_with(actor, idempotency_key)
+    fingerprint = _fingerprint(
+        unit=unit,
+        codename=codename.strip().upper(),
+        lead=lead,
+        supervisor=supervisor,
+        window_start=window_start,
+        window_end=window_end,
+        grounds=grounds,
+        target_location=target_location,
+    )
+    existing = _opened_with(actor, idempotency_key, fingerprint)
     if existing is not None:
         return existing, False
     if not eligible_leads(unit).filter(pk=lead.pk).exists():
@@ -210,12 +244,13 @@ def raid_open_once(
         grounds=grounds,
         target_location=target_location,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint if idempotency_key else "",
     )
     try:
         raid.full_clean()
     except ValidationError:
         # The same form may have been committed since the check above (codename taken).
-        existing = _opened_with(actor, idempotency_key)
+        existing = _opened_with(actor, idempotency_key, fingerprint)
         if existing is not None:
             return existing, False
         raise
@@ -223,7 +258,7 @@ def raid_open_once(
         with transaction.atomic():
             _open(raid, actor=actor, lead=lead, supervisor=supervisor)
     except IntegrityError:
-        existing = _opened_with(actor, idempotency_key)
+        existing = _opened_with(actor, idempotency_key, fingerprint)
         if existing is not None:
             return existing, False
         if Raid.objects.filter(codename=raid.codename).exists():

@@ -18,6 +18,11 @@ class Migration(migrations.Migration):
             name='idempotency_key',
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name='raid',
+            name='idempotency_fingerprint',
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
         migrations.AddConstraint(
             model_name='raid',
             constraint=models.UniqueConstraint(fields=('opened_by', 'idempotency_key'), name='raid_idempotent_open'),

@@ -85,6 +85,31 @@ def test_a_resent_open_form_replays_the_raid_it_opened(personas, login) -> None:
     assert "codename" in response.context["form"].errors
 
 
+def test_a_changed_form_sent_again_with_its_key_is_refused(personas, login) -> None:
+    lead = personas["ahtu_officer"]
+    start = timezone.localtime() + datetime.timedelta(days=1)
+    form = {
+        "idempotency_key": uuid.uuid4(),
+        "unit": personas["orgs"]["ahtu"].pk,
+        "codename": "heron",
+        "lead": lead.pk,
+        "supervisor": personas["police_supervisor"].pk,
+        "window_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "window_end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "grounds": "g",
+        "target_location": LOCATION,
+    }
+    client = login(lead)
+    client.post(reverse("raids:open"), form)
+    later = (start + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("raids:open"), {**form, "window_end": later})
+    assert response.status_code == 200
+    assert "already opened raid HERON and was changed since" in response.content.decode()
+    raid = Raid.objects.get()
+    assert raid.window_end < timezone.localtime() + datetime.timedelta(days=1, hours=3)
+    assert LOCATION not in raid.idempotency_fingerprint
+
+
 def test_the_open_form_needs_its_key(personas, login) -> None:
     lead = personas["ahtu_officer"]
     client = login(lead)
