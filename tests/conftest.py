@@ -19,6 +19,18 @@ def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language: a request in Hindi (LocaleMiddleware) leaves
+    Hindi active in the thread, which later tests on the same worker would inherit."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _unlock_audit_for_flush() -> Any:
     """Transactional tests empty every table afterwards: let that flush pass the audit triggers.
