@@ -188,16 +188,20 @@ def phone(chromium: Any, hub: Hub) -> Iterator[Any]:
     """Open phone-sized browser contexts (one per person); closes them all at the end."""
     contexts: list[Any] = []
 
-    def open_context(lang: str = "en") -> Any:
+    def open_context(lang: str = "en", **options: Any) -> Any:
+        """``options`` go to Playwright's ``new_context`` (``java_script_enabled=False``…)."""
         context = chromium.new_context(
-            base_url=hub.url,
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="hi-IN" if lang == "hi" else "en-IN",
-            timezone_id="Asia/Kolkata",
-            accept_downloads=True,
+            **{
+                "base_url": hub.url,
+                "viewport": PHONE,
+                "device_scale_factor": 2,
+                "is_mobile": True,
+                "has_touch": True,
+                "locale": "hi-IN" if lang == "hi" else "en-IN",
+                "timezone_id": "Asia/Kolkata",
+                "accept_downloads": True,
+                **options,
+            }
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

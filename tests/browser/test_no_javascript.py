@@ -10,39 +10,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, PHONE, Hub, demo_email, no_horizontal_scroll
+from tests.browser.conftest import DEMO_PASSWORD, Hub, demo_email, no_horizontal_scroll
 
 LANGS = ["en", "hi"]
 
 
 @pytest.fixture
-def no_js(chromium: Any, hub: Hub) -> Iterator[Any]:
-    """Open phone-sized contexts with JavaScript disabled; closes them at the end."""
-    contexts: list[Any] = []
-
-    def open_context(lang: str = "en") -> Any:
-        context = chromium.new_context(
-            base_url=hub.url,
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="hi-IN" if lang == "hi" else "en-IN",
-            timezone_id="Asia/Kolkata",
-            java_script_enabled=False,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
+def no_js(phone: Any) -> Any:
+    """Open phone-sized contexts with JavaScript disabled."""
+    return lambda lang="en": phone(lang, java_script_enabled=False)
 
 
 # The demo's people and organisations, found (never re-seeded: other tests share the hub).

@@ -30,23 +30,26 @@ def _tick_all(raid: Raid, user: Any) -> None:
         services.checklist_mark(actor=user, item=item, checked=True, note="ref")
 
 
+def _open_form(personas: Any, start: datetime.datetime, **changes: Any) -> dict[str, Any]:
+    """The raid-open form as the AHTU officer sends it: a 2-hour window from ``start``."""
+    return {
+        "idempotency_key": uuid.uuid4(),
+        "unit": personas["orgs"]["ahtu"].pk,
+        "codename": "heron",
+        "lead": personas["ahtu_officer"].pk,
+        "supervisor": personas["police_supervisor"].pk,
+        "window_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "window_end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "grounds": "g",
+        "target_location": LOCATION,
+        **changes,
+    }
+
+
 def test_open_through_the_page(personas, login) -> None:
     lead = personas["ahtu_officer"]
     start = timezone.localtime() + datetime.timedelta(days=1)
-    response = login(lead).post(
-        reverse("raids:open"),
-        {
-            "idempotency_key": uuid.uuid4(),
-            "unit": personas["orgs"]["ahtu"].pk,
-            "codename": "heron",
-            "lead": lead.pk,
-            "supervisor": personas["police_supervisor"].pk,
-            "window_start": start.strftime("%Y-%m-%dT%H:%M"),
-            "window_end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-            "grounds": "g",
-            "target_location": LOCATION,
-        },
-    )
+    response = login(lead).post(reverse("raids:open"), _open_form(personas, start))
     raid = Raid.objects.get()
     assert response.status_code == 302 and response["Location"] == raid.get_absolute_url()
     assert raid.codename == "HERON" and raid.status == RaidStatus.PLANNING
@@ -59,17 +62,7 @@ def test_open_through_the_page(personas, login) -> None:
 def test_a_resent_open_form_replays_the_raid_it_opened(personas, login) -> None:
     lead = personas["ahtu_officer"]
     start = timezone.localtime() + datetime.timedelta(days=1)
-    form = {
-        "idempotency_key": uuid.uuid4(),
-        "unit": personas["orgs"]["ahtu"].pk,
-        "codename": "heron",
-        "lead": lead.pk,
-        "supervisor": personas["police_supervisor"].pk,
-        "window_start": start.strftime("%Y-%m-%dT%H:%M"),
-        "window_end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-        "grounds": "g",
-        "target_location": LOCATION,
-    }
+    form = _open_form(personas, start)
     client = login(lead)
     first = client.post(reverse("raids:open"), form)
     again = client.post(reverse("raids:open"), form, follow=True)
@@ -88,17 +81,7 @@ def test_a_resent_open_form_replays_the_raid_it_opened(personas, login) -> None:
 def test_a_changed_form_sent_again_with_its_key_is_refused(personas, login) -> None:
     lead = personas["ahtu_officer"]
     start = timezone.localtime() + datetime.timedelta(days=1)
-    form = {
-        "idempotency_key": uuid.uuid4(),
-        "unit": personas["orgs"]["ahtu"].pk,
-        "codename": "heron",
-        "lead": lead.pk,
-        "supervisor": personas["police_supervisor"].pk,
-        "window_start": start.strftime("%Y-%m-%dT%H:%M"),
-        "window_end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-        "grounds": "g",
-        "target_location": LOCATION,
-    }
+    form = _open_form(personas, start)
     client = login(lead)
     client.post(reverse("raids:open"), form)
     later = (start + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
@@ -124,17 +107,12 @@ def test_window_ending_before_it_starts_is_refused(personas, login) -> None:
     start = timezone.localtime() + datetime.timedelta(days=1)
     response = login(lead).post(
         reverse("raids:open"),
-        {
-            "idempotency_key": uuid.uuid4(),
-            "unit": personas["orgs"]["ahtu"].pk,
-            "codename": "heron",
-            "lead": lead.pk,
-            "supervisor": personas["police_supervisor"].pk,
-            "window_start": start.strftime("%Y-%m-%dT%H:%M"),
-            "window_end": (start - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-            "grounds": "g",
-            "target_location": "x",
-        },
+        _open_form(
+            personas,
+            start,
+            window_end=(start - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            target_location="x",
+        ),
     )
     assert response.status_code == 200
     assert "The planned window must end after it starts." in response.content.decode()
