@@ -25,9 +25,13 @@ pytestmark = [
 ]
 
 
+START = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+
+
 def _open(personas: dict[str, Any], codename: str, key: uuid.UUID) -> tuple[Raid, bool]:
+    """The same form (same window) sent by one officer from several requests at once."""
     lead = User.objects.get(pk=personas["ahtu_officer"].pk)
-    start = timezone.now() + datetime.timedelta(days=1)
+    start = START
     return services.raid_open_once(
         actor=lead,
         unit=personas["orgs"]["ahtu"],
