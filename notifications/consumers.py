@@ -31,6 +31,7 @@ per ``notify()``), which calls :meth:`NotificationConsumer.deliver` and
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import time
@@ -55,6 +56,10 @@ CLOSE_TOO_BIG = 1009
 # Live events buffered while the replay runs (or before hello); beyond this the replay
 # query catches up instead.
 MAX_PENDING = 1000
+# Ids already sent on this socket, remembered to drop a repeat (replay and live overlap, a
+# retried push).  A set, not "anything at or below the highest id sent": two transactions
+# may commit out of id order, and the lower id must still go out when it comes.
+SENT_MEMORY = 5000
 
 
 @database_sync_to_async
@@ -143,6 +148,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.user_id = None
         self.synced = False
         self.last_sent = 0
+        self.sent: set[int] = set()
+        self.sent_order: collections.deque[int] = collections.deque()
         self.pending: list[dict[str, Any]] = []
         self.overflowed = False
         self.checked_at = time.monotonic()
@@ -258,9 +265,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self.send(text_data='{"type":"pong"}')
 
     async def _send_notification(self, payload: dict[str, Any]) -> None:
-        if payload["id"] <= self.last_sent:
+        pid = payload["id"]
+        if pid in self.sent:
             return  # already delivered (replay and live overlap, a retried push)
-        self.last_sent = payload["id"]
+        self.sent.add(pid)
+        self.sent_order.append(pid)
+        if len(self.sent_order) > SENT_MEMORY:
+            self.sent.discard(self.sent_order.popleft())
+        self.last_sent = max(self.last_sent, pid)
         await self.base_send(
             {
                 "type": "websocket.send",

@@ -116,7 +116,10 @@
     seen[n.id] = true;
     seenOrder.push(n.id);
     if (seenOrder.length > SEEN_MAX) { delete seen[seenOrder.shift()]; }
-    var fresh = n.id > lastId;
+    // Over the socket the server sends each id once, including one that committed after a
+    // higher id (two transactions at once): new to this page whatever its order.  Polled
+    // rows older than the last id are already counted.
+    var fresh = live || n.id > lastId;
     remember(n.id);
     if (!fresh) { return; }
     if (live) { setCount(unread + 1); }

@@ -25,7 +25,7 @@ def test_client_script_behaviour_in_a_fake_browser() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("ok ") == 8
+    assert result.stdout.count("ok ") == 9
 
 
 def test_client_script_uses_no_eval_no_inner_html_and_no_local_storage() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 from typing import Any
 
@@ -359,6 +360,7 @@ async def test_events_the_hub_delivers_while_hello_drains_its_buffer_are_not_los
     consumer.user = personas["ngo_coordinator"]
     consumer.user_id = consumer.user.pk
     consumer.synced, consumer.last_sent, consumer.overflowed = False, 0, False
+    consumer.sent, consumer.sent_order = set(), collections.deque()
     consumer.pending = [row(4), row(5)]  # buffered before hello (4 is also replayed)
     frames: list[dict[str, Any]] = []
 
@@ -378,3 +380,37 @@ async def test_events_the_hub_delivers_while_hello_drains_its_buffer_are_not_los
         7,
     ]
     assert [f["type"] for f in frames][-2] == "synced"
+
+
+async def test_an_id_committed_after_a_higher_one_still_goes_out_once(
+    personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions can commit out of id order: the lower id, pushed second, is new to
+    the socket and must be sent; a repeat of any id is not."""
+    from notifications import consumers
+
+    def row(i: int) -> dict[str, Any]:
+        return {"id": i, "kind": "k", "urgency": "normal", "title": f"FTU-{i}", "link": "/"}
+
+    async def replay(user: Any, after_id: int | None) -> Any:
+        return [row(3)], 3, 0, False
+
+    monkeypatch.setattr(consumers, "_replay", replay)
+    consumer = consumers.NotificationConsumer()
+    consumer.scope = {}
+    consumer.user = personas["ngo_coordinator"]
+    consumer.user_id = consumer.user.pk
+    consumer.synced, consumer.last_sent, consumer.overflowed = False, 0, False
+    consumer.sent, consumer.sent_order = set(), collections.deque()
+    consumer.pending = []
+    frames: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        frames.append(json.loads(message["text"]))
+
+    consumer.base_send = send
+    await consumer._hello(2)
+    for i in (10, 8, 10, 8, 3):
+        await consumer.deliver(row(i))
+    sent = [f["notification"]["id"] for f in frames if f["type"] == "notification"]
+    assert sent == [3, 10, 8]

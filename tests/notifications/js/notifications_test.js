@@ -112,6 +112,19 @@ check("says hello with the page's last id and ignores duplicates", () => {
   assert.deepStrictEqual(b.localStorageWrites, []);
 });
 
+check("shows a lower id that arrives after a higher one, once, and keeps the highest id", () => {
+  const b = makeBrowser({ lastId: 7, unread: 0 });
+  const ws = b.sockets[0];
+  ws.open();
+  ws.message({ type: "synced", last_id: 7, unread: 0 });
+  ws.message({ type: "notification", notification: n(10) });
+  ws.message({ type: "notification", notification: n(9) });  // committed after 10
+  ws.message({ type: "notification", notification: n(9) });
+  assert.strictEqual(b.toasts.children.length, 2);
+  assert.strictEqual(b.count.textContent, "2");
+  assert.strictEqual(b.storage["ftu.notify.lastId"], "10");
+});
+
 check("resumes from the id kept in sessionStorage (ids only, no content)", () => {
   const b = makeBrowser({ lastId: 3, storedLastId: 12 });
   b.sockets[0].open();
