@@ -21,8 +21,9 @@ fails the write that caused the notification.
 
 Writes are awaited one after the other, in batch order: per socket that is the order of
 the ids, and the consumer drops an id it already sent (replay overlap, a retried push),
-never a lower id that committed late.  uvicorn's ``websockets-sansio`` protocol (deploy/systemd/ftu-ws.service)
-writes a frame without waiting for the peer, so one slow phone cannot hold up the others.
+never a lower id that committed late.  uvicorn's ``websockets-sansio`` protocol
+(deploy/systemd/ftu-ws.service) writes a frame without waiting for the peer, so one slow
+phone cannot hold up the others.
 """
 
 from __future__ import annotations
