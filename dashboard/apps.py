@@ -16,9 +16,9 @@ class DashboardConfig(AppConfig):
             "dashboard:dashboard", _("Dashboard"), Cap.DASHBOARD_SUPPRESSED, order=70
         )
 
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_save
 
         from dashboard.figures import on_write
+        from ftu.models import AuditEvent
 
-        post_save.connect(on_write, dispatch_uid="dashboard-figures-save")
-        post_delete.connect(on_write, dispatch_uid="dashboard-figures-delete")
+        post_save.connect(on_write, sender=AuditEvent, dispatch_uid="dashboard-figures")

@@ -4,10 +4,10 @@ Computing every figure reads every case, referral and clock of the period (tens 
 thousands of rows at 10,000 cases), so the result is kept in Django's cache (Redis in
 production, the process's memory when embedded) for ``TTL`` seconds, under a key made of
 the period, the language, whether the numbers are full or suppressed, and a version that any
-write to the data behind the figures replaces (``invalidate``, connected in ``apps.py``).
-Writes that bypass model signals (bulk updates such as the clock tick marking deadlines
-missed) are caught by the TTL: figures are never older than ``TTL``, and the page says when
-they were computed.
+write to the data behind the figures replaces (``invalidate``, on the audit event every
+service write leaves; connected in ``apps.py``).  Anything written without an audit event is
+caught by the TTL: figures are never older than ``TTL``, and the page says when they were
+computed.
 """
 
 from __future__ import annotations
@@ -31,12 +31,22 @@ logger = logging.getLogger(__name__)
 
 TTL = 5 * 60
 VERSION_KEY = "dashboard:version"
-WATCHED_APPS = frozenset({"referrals", "raids", "meetings"})
-WATCHED_MODELS = frozenset({("ftu", "clock"), ("agencies", "organisation")})
-# Every service write leaves an audit event, including those that use queryset ``update()``
-# (which sends no ``post_save``): a raid moving, a meeting cancelled, action items published.
+# Every write goes through a service, and every service write leaves an audit event, including
+# those that use queryset ``update()`` (a raid moving, a meeting cancelled, action items
+# published): the figures are renewed on the audit events of the data behind them.
 WATCHED_ACTIONS = frozenset(
-    {"case", "referral", "lead", "clock", "raid", "prosecution", "meeting", "minutes", "action"}
+    {
+        "case",
+        "referral",
+        "lead",
+        "clock",
+        "raid",
+        "prosecution",
+        "meeting",
+        "minutes",
+        "action",
+        "organisation",
+    }
 )
 READ_ACTIONS = frozenset({"case.reveal", "raid.target_view"})
 
@@ -118,21 +128,16 @@ def invalidate() -> None:
 
 
 def on_write(sender: Any, **kwargs: Any) -> None:
-    """``post_save``/``post_delete`` receiver: a write to the data behind the figures.
+    """``post_save`` receiver of the audit log: a write to the data behind the figures.
 
     Invalidated at once (the writer's next page shows it) and again after the commit (a
     request that computed the figures from the data before the commit cannot keep them).
     A cache that is down fails neither (``_cache``), so it never fails the write.
     """
-    meta = getattr(sender, "_meta", None)
-    if meta is None or kwargs.get("raw"):
+    if kwargs.get("raw"):
         return
-    if (meta.app_label, meta.model_name) == ("ftu", "auditevent"):
-        action = getattr(kwargs.get("instance"), "action", "")
-        if action in READ_ACTIONS or action.split(".", 1)[0] not in WATCHED_ACTIONS:
-            return
-        invalidate()
-        transaction.on_commit(invalidate, robust=True)
-    elif meta.app_label in WATCHED_APPS or (meta.app_label, meta.model_name) in WATCHED_MODELS:
-        invalidate()
-        transaction.on_commit(invalidate, robust=True)
+    action = getattr(kwargs.get("instance"), "action", "")
+    if action in READ_ACTIONS or action.split(".", 1)[0] not in WATCHED_ACTIONS:
+        return
+    invalidate()
+    transaction.on_commit(invalidate, robust=True)

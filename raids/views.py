@@ -409,44 +409,37 @@ def outcome_save(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_outcome(request, raid, status=400, outcome_form=form)
 
 
-@requires(Cap.RAID_LEAD, methods=("POST",))
-@require_POST
-def rescued_add(request: HttpRequest, pk: int) -> HttpResponse:
+def _add_outcome_row(
+    request: HttpRequest, pk: int, form_class: type, add: Any, form_name: str
+) -> HttpResponse:
+    """Add a rescued person or an arrested offender to the raid's draft outcome."""
     raid = selectors.raid_detail(request.user, pk)
     if not perms.can_record_outcome(request.user, raid):
         raise PermissionDenied
     draft = selectors.raid_outcome(raid)
     if draft is None:
         return _render_outcome(request, raid, status=400, confirm_errors=[_NO_DRAFT])
-    form = RescuedForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.rescued_add(actor=request.user, outcome=draft, **form.cleaned_data)
+            add(actor=request.user, outcome=draft, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
             return redirect("raids:outcome", pk=raid.pk)
-    return _render_outcome(request, raid, status=400, rescued_form=form)
+    return _render_outcome(request, raid, status=400, **{form_name: form})
+
+
+@requires(Cap.RAID_LEAD, methods=("POST",))
+@require_POST
+def rescued_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _add_outcome_row(request, pk, RescuedForm, services.rescued_add, "rescued_form")
 
 
 @requires(Cap.RAID_LEAD, methods=("POST",))
 @require_POST
 def offender_add(request: HttpRequest, pk: int) -> HttpResponse:
-    raid = selectors.raid_detail(request.user, pk)
-    if not perms.can_record_outcome(request.user, raid):
-        raise PermissionDenied
-    draft = selectors.raid_outcome(raid)
-    if draft is None:
-        return _render_outcome(request, raid, status=400, confirm_errors=[_NO_DRAFT])
-    form = OffenderForm(request.POST)
-    if form.is_valid():
-        try:
-            services.offender_add(actor=request.user, outcome=draft, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors(form, exc)
-        else:
-            return redirect("raids:outcome", pk=raid.pk)
-    return _render_outcome(request, raid, status=400, offender_form=form)
+    return _add_outcome_row(request, pk, OffenderForm, services.offender_add, "offender_form")
 
 
 @requires(Cap.RAID_LEAD, methods=("POST",))

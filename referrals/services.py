@@ -971,14 +971,11 @@ def lead_acknowledge(*, actor: User, lead: Lead) -> Lead:
         lead.acknowledged_by = actor
         lead.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
         audit.record(actor=actor, action="lead.acknowledge", obj=lead, organisation=lead.police_org)
-        notify(
-            recipients=[lead.recorded_by],
-            kind="lead.acknowledged",
-            title=translated(
-                gettext_lazy("%(code)s: lead acknowledged by the police"), code=lead.case.code
-            ),
-            url=lead.get_absolute_url(),
-            actor=actor,
+        _tell_recorder(
+            lead,
+            "lead.acknowledged",
+            gettext_lazy("%(code)s: lead acknowledged by the police"),
+            actor,
         )
     return lead
 
@@ -1008,13 +1005,18 @@ def lead_act(*, actor: User, lead: Lead, reference: str) -> Lead:
             organisation=lead.police_org,
             fields=["action_reference"],
         )
-        notify(
-            recipients=[lead.recorded_by],
-            kind="lead.acted",
-            title=translated(
-                gettext_lazy("%(code)s: the police acted on a lead"), code=lead.case.code
-            ),
-            url=lead.get_absolute_url(),
-            actor=actor,
+        _tell_recorder(
+            lead, "lead.acted", gettext_lazy("%(code)s: the police acted on a lead"), actor
         )
     return lead
+
+
+def _tell_recorder(lead: Lead, kind: str, message: Any, actor: Any) -> None:
+    """The person who shared the lead hears what the police did with it (by case code)."""
+    notify(
+        recipients=[lead.recorded_by],
+        kind=kind,
+        title=translated(message, code=lead.case.code),
+        url=lead.get_absolute_url(),
+        actor=actor,
+    )
